@@ -1,0 +1,84 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "PoolHub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "poolhub", targets: ["poolhub"]),
+        .executable(name: "poolhub-bench", targets: ["PoolHubBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "PoolHubCore", swiftSettings: swiftSettings),
+        .target(
+            name: "PoolHubStore",
+            dependencies: [
+                "PoolHubCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "PoolHubLive", dependencies: ["PoolHubCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "PoolHubServer",
+            dependencies: [
+                "PoolHubCore", "PoolHubStore", "PoolHubLive",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "poolhub",
+            dependencies: [
+                "PoolHubServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PoolHubBench",
+            dependencies: ["PoolHubCore", "PoolHubLive"],
+            path: "Benchmarks/PoolHubBench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PoolHubCoreTests", dependencies: ["PoolHubCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PoolHubStoreTests", dependencies: ["PoolHubStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PoolHubLiveTests", dependencies: ["PoolHubLive"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PoolHubServerTests",
+            dependencies: [
+                "PoolHubServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

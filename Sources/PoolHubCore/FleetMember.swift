@@ -1,0 +1,62 @@
+public import Foundation
+
+/// Everything the matcher knows about one registered miner, kept together so a candidate walk
+/// touches one value per miner.
+public struct FleetMember: Sendable {
+    public var miner: Miner
+    public var credential: MinerCredential
+    public var stats: MinerStats
+    public var uptime: UptimeLedger
+    public var status: LiveStatus?
+    /// Set after a hub restart for miners that were online when it stopped.
+    public var graceUntil: Date?
+    public var card: ScoreCard
+    /// Set once the miner deregistered: it is kept for reads and history, never matched.
+    public var deregisteredAt: Date?
+    /// Expiry of each slot the hub has reserved on this miner (expired ones are purged lazily).
+    public var leases: [Reservation] = []
+
+    public init(
+        miner: Miner, credential: MinerCredential, stats: MinerStats, uptime: UptimeLedger, status: LiveStatus?,
+        graceUntil: Date? = nil, card: ScoreCard, deregisteredAt: Date? = nil
+    ) {
+        self.deregisteredAt = deregisteredAt
+        self.miner = miner
+        self.credential = credential
+        self.stats = stats
+        self.uptime = uptime
+        self.status = status
+        self.graceUntil = graceUntil
+        self.card = card
+    }
+
+    public var score: Double { card.score }
+
+    public var isListed: Bool { deregisteredAt == nil }
+
+    public func reservedSlots(at now: Date) -> Int {
+        var n = 0
+        for lease in leases where lease.isLive(at: now) { n += 1 }
+        return n
+    }
+
+    /// Slots in use: the load the miner reports and the slots the hub reserved overlap, so the larger counts.
+    public func usedSlots(at now: Date) -> Int {
+        max(status?.currentLoad ?? 0, reservedSlots(at: now))
+    }
+
+    public func hasFreeSlot(at now: Date) -> Bool { usedSlots(at: now) < miner.capabilities.maxConcurrentJobs }
+
+    /// Share of capacity in use, for spreading work among near-equal miners.
+    public func utilization(at now: Date) -> Double {
+        Double(usedSlots(at: now)) / Double(max(1, miner.capabilities.maxConcurrentJobs))
+    }
+
+    /// The time a job is expected to take on this miner: its observed mean response time,
+    /// or the prior estimate while it has none.
+    public var estimatedTimeMs: Double { stats.observedResponseTimeMs ?? card.expectedResponseTimeMs }
+
+    public mutating func purgeExpiredLeases(at now: Date) {
+        if leases.contains(where: { !$0.isLive(at: now) }) { leases.removeAll { !$0.isLive(at: now) } }
+    }
+}

@@ -1,0 +1,258 @@
+public import Foundation
+public import PoolHubCore
+import Synchronization
+
+/// The default hot state: the whole fleet in this process behind one lock, so a match filters,
+/// ranks and reserves in one critical section and two matches can never take the same slot.
+public final class InProcessFleet: LiveState {
+    public struct Settings: Sendable {
+        public var scorer: Scorer
+        public var heartbeat: HeartbeatPolicy
+        public var reservationTTL: TimeInterval
+        public var pipeline: MatchPipeline
+
+        public init(scorer: Scorer, heartbeat: HeartbeatPolicy, reservationTTL: TimeInterval) {
+            self.scorer = scorer
+            self.heartbeat = heartbeat
+            self.reservationTTL = reservationTTL
+            self.pipeline = MatchPipeline(tieTolerance: 0.01 * scorer.config.maxScore)
+        }
+    }
+
+    fileprivate struct State {
+        var members: [FleetMember] = []
+        var slots: [MinerAddress: Int32] = [:]
+        var index = CandidateIndex()
+        var reservations: [ReservationID: Reservation] = [:]
+        var reservationByJob: [String: ReservationID] = [:]
+        var rng: SplitMix64
+    }
+
+    public let settings: Settings
+    private let state: Mutex<State>
+
+    public init(settings: Settings, rng: SplitMix64 = SplitMix64()) {
+        self.settings = settings
+        self.state = Mutex(State(rng: rng))
+    }
+
+    private var filterContext: (Date) -> FilterContext {
+        { [settings] now in FilterContext(now: now, heartbeat: settings.heartbeat, thresholds: settings.scorer.config.thresholds) }
+    }
+
+    public func load(_ members: [FleetMember]) {
+        state.withLock { s in
+            let rng = s.rng
+            s = State(rng: rng)
+            for member in members { s.append(member) }
+        }
+    }
+
+    public func member(_ address: MinerAddress) -> FleetMember? {
+        state.withLock { s in s.slots[address].map { s.members[Int($0)] } }
+    }
+
+    public func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) {
+        let scorer = settings.scorer
+        state.withLock { s in
+            guard let slot = s.slots[miner.address] else {
+                let card = scorer.card(stats: stats, uptime: UptimeLedger(), stake: miner.stake, at: now)
+                s.append(
+                    FleetMember(miner: miner, credential: credential, stats: stats, uptime: UptimeLedger(), status: nil, card: card))
+                return
+            }
+            let i = Int(slot)
+            if s.members[i].isListed { s.unindex(slot) }
+            var member = s.members[i]
+            member.miner = miner
+            member.credential = credential
+            member.deregisteredAt = nil
+            member.card = scorer.card(stats: member.stats, uptime: member.uptime, stake: miner.stake, at: now)
+            s.members[i] = member
+            s.index(slot)
+        }
+    }
+
+    @discardableResult
+    public func deregister(_ address: MinerAddress, at now: Date) -> Bool {
+        state.withLock { s in
+            guard let slot = s.slots[address] else { return false }
+            guard s.members[Int(slot)].isListed else { return true }
+            s.unindex(slot)
+            s.members[Int(slot)].deregisteredAt = now
+            for lease in s.members[Int(slot)].leases { s.forget(lease.id) }
+            return true
+        }
+    }
+
+    public func recordStatus(_ status: LiveStatus, of address: MinerAddress) -> UptimeLedger? {
+        let ttl = settings.heartbeat.ttl
+        let decay = settings.scorer.config.decay
+        return state.withLock { s in
+            guard let slot = s.slots[address] else { return nil }
+            let i = Int(slot)
+            let ledger = s.members[i].uptime.recordingHeartbeat(at: status.lastHeartbeatAt, ttl: ttl, decay: decay)
+            s.members[i].uptime = ledger
+            if let previous = s.members[i].status, previous.lastHeartbeatAt > status.lastHeartbeatAt { return ledger }
+            s.members[i].status = status
+            return ledger
+        }
+    }
+
+    public func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) {
+        let scorer = settings.scorer
+        state.withLock { s in
+            guard let slot = s.slots[address] else { return }
+            let i = Int(slot)
+            if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
+            guard stats.version > s.members[i].stats.version else { return }
+            let listed = s.members[i].isListed
+            if listed { s.unindex(slot) }
+            s.members[i].stats = stats
+            s.members[i].card = scorer.card(stats: stats, uptime: s.members[i].uptime, stake: s.members[i].miner.stake, at: now)
+            if listed { s.index(slot) }
+        }
+    }
+
+    public func match(_ request: MatchRequest, at now: Date) -> MatchResult {
+        let context = filterContext(now)
+        let pipeline = settings.pipeline
+        let ttl = settings.reservationTTL
+        return state.withLock { s in
+            var request = request
+            var held: MatchedMiner?
+            if request.reserve, let jobID = request.jobID, let id = s.reservationByJob[jobID],
+                let existing = s.reservations[id], existing.isLive(at: now), let slot = s.slots[existing.address]
+            {
+                // An idempotent retry: the job keeps its slot; the rest of the list is fresh.
+                held = s.matched(slot, reservation: existing)
+                request.exclude.insert(existing.address)
+                request.limit -= 1
+            }
+            var selection = MatchPipeline.Selection(slots: [], rejected: [:])
+            if request.limit > 0 {
+                selection = pipeline.select(
+                    request, from: s.index.ranking(for: request.model), members: s.members, context: context, rng: &s.rng)
+            }
+            if let model = request.model {
+                let elsewhere = s.index.count - s.index.ranking(for: model).count
+                if elsewhere > 0 { selection.rejected["model", default: 0] += elsewhere }
+            }
+            var miners = selection.slots.map { s.matched($0, reservation: nil) }
+            if let held {
+                miners.insert(held, at: 0)
+            } else if request.reserve, let first = selection.slots.first {
+                let reservation = s.reserve(first, jobID: request.jobID, at: now, ttl: ttl)
+                miners[0].reservation = reservation
+            }
+            if held != nil, let n = selection.rejected["excluded"] { selection.rejected["excluded"] = n > 1 ? n - 1 : nil }
+            return MatchResult(miners: miners, rejected: selection.rejected)
+        }
+    }
+
+    public func release(_ id: ReservationID, at now: Date) -> Reservation? {
+        state.withLock { s in
+            guard let reservation = s.reservations[id], reservation.isLive(at: now) else { return nil }
+            s.forget(id)
+            return reservation
+        }
+    }
+
+    public func refreshScores(at now: Date) {
+        let scorer = settings.scorer
+        let count = state.withLock { $0.members.count }
+        // In chunks, so matches wait for at most one chunk.
+        var start = 0
+        while start < count {
+            let end = min(count, start + 1_000)
+            state.withLock { s in
+                for i in start..<min(end, s.members.count) {
+                    let slot = Int32(i)
+                    let listed = s.members[i].isListed
+                    if listed { s.unindex(slot) }
+                    let m = s.members[i]
+                    s.members[i].card = scorer.card(stats: m.stats, uptime: m.uptime, stake: m.miner.stake, at: now)
+                    if listed { s.index(slot) }
+                }
+            }
+            start = end
+        }
+    }
+
+    public func sweep(at now: Date) {
+        state.withLock { s in
+            let expired = s.reservations.values.filter { !$0.isLive(at: now) }.map(\.id)
+            for id in expired { s.forget(id) }
+        }
+    }
+
+    public func members(where predicate: (FleetMember) -> Bool) -> [FleetMember] {
+        state.withLock { s in
+            var out: [FleetMember] = []
+            for m in s.members where m.isListed && predicate(m) { out.append(m) }
+            return out
+        }
+    }
+
+    public func summary(at now: Date) -> FleetSummary {
+        let heartbeat = settings.heartbeat
+        return state.withLock { s in
+            var summary = FleetSummary()
+            for m in s.members where m.isListed {
+                summary.total += 1
+                guard heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now)
+                else { continue }
+                summary.online += 1
+                if m.status?.available == true { summary.available += 1 }
+                summary.totalSlots += m.miner.capabilities.maxConcurrentJobs
+                summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
+            }
+            summary.activeReservations = s.reservations.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) }
+            return summary
+        }
+    }
+}
+
+extension InProcessFleet.State {
+    fileprivate mutating func append(_ member: FleetMember) {
+        let slot = Int32(members.count)
+        members.append(member)
+        slots[member.miner.address] = slot
+        if member.isListed { index(slot) }
+    }
+
+    fileprivate mutating func index(_ slot: Int32) {
+        let m = members[Int(slot)]
+        index.insert(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+    }
+
+    fileprivate mutating func unindex(_ slot: Int32) {
+        let m = members[Int(slot)]
+        index.remove(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+    }
+
+    fileprivate func matched(_ slot: Int32, reservation: Reservation?) -> MatchedMiner {
+        let m = members[Int(slot)]
+        return MatchedMiner(
+            address: m.miner.address, endpoint: m.miner.endpoint, score: m.card.score, estimatedTimeMs: m.estimatedTimeMs,
+            reservation: reservation)
+    }
+
+    fileprivate mutating func reserve(_ slot: Int32, jobID: String?, at now: Date, ttl: TimeInterval) -> Reservation {
+        let i = Int(slot)
+        members[i].purgeExpiredLeases(at: now)
+        let reservation = Reservation(
+            id: ReservationID(high: rng.next(), low: rng.next()), address: members[i].miner.address, jobID: jobID,
+            createdAt: now, expiresAt: now.addingTimeInterval(ttl))
+        members[i].leases.append(reservation)
+        reservations[reservation.id] = reservation
+        if let jobID { reservationByJob[jobID] = reservation.id }
+        return reservation
+    }
+
+    fileprivate mutating func forget(_ id: ReservationID) {
+        guard let reservation = reservations.removeValue(forKey: id) else { return }
+        if let jobID = reservation.jobID, reservationByJob[jobID] == id { reservationByJob[jobID] = nil }
+        if let slot = slots[reservation.address] { members[Int(slot)].leases.removeAll { $0.id == id } }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PoolHubCore
+
+/// Who is calling, decided from `X-API-Key` and `Authorization: Bearer <miner token>`.
+struct Access: Sendable {
+    let keys: APIKeys
+
+    /// The caller's API role. With no keys configured everyone is an admin (the open first-try mode).
+    func role(of request: Request) throws -> Role? {
+        guard let key = request.headers[.apiKey] else { return keys.isOpen ? .admin : nil }
+        guard let role = keys.role(of: key) ?? (keys.isOpen ? .admin : nil) else {
+            throw APIError.unauthorized("The API key is not valid.")
+        }
+        return role
+    }
+
+    /// Requires an API key of at least `role`.
+    func require(_ needed: Role, _ request: Request) throws {
+        guard let role = try role(of: request) else {
+            throw APIError.unauthorized("This route needs an API key in X-API-Key.")
+        }
+        guard role >= needed else { throw APIError.forbidden("This API key may not do that; it needs the \(needed) role.") }
+    }
+
+    /// The bearer token, if one was sent.
+    static func bearerToken(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization], value.lowercased().hasPrefix("bearer ") else { return nil }
+        let token = value.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// Requires the token of `member` itself. A valid API key is a real credential of the wrong principal (403).
+    func requireMiner(_ member: FleetMember, _ request: Request) throws {
+        guard let token = Self.bearerToken(request) else {
+            if request.headers[.apiKey] != nil, (try? role(of: request)) != nil, !keys.isOpen {
+                throw APIError.forbidden("Only the miner itself, with its token, may do this.")
+            }
+            throw APIError.unauthorized("This route needs the miner's token as Authorization: Bearer <token>.")
+        }
+        guard MinerTokens.verify(token, against: member.credential) else {
+            throw APIError.unauthorized("The miner token is not valid for \(member.miner.address).")
+        }
+    }
+
+    /// True when the request carries `member`'s own token.
+    static func isMiner(_ member: FleetMember, _ request: Request) -> Bool {
+        bearerToken(request).map { MinerTokens.verify($0, against: member.credential) } ?? false
+    }
+}

@@ -1,0 +1,61 @@
+public import Hummingbird
+public import Logging
+import PoolHubCore
+import PoolHubLive
+public import ServiceLifecycle
+
+/// The router with every route of the contract.
+public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
+    let router = Router(context: HubRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: hub.metrics))
+    router.add(middleware: ErrorMiddleware())
+    router.addRoutes(OperationsController(hub: hub).endpoints)
+    router.addRoutes(
+        MinerController(registry: hub.registry, live: hub.live, access: hub.access, clock: hub.clock).endpoints,
+        atPath: "/api/v1/miners")
+    router.addRoutes(
+        MatchController(matchmaker: hub.matchmaker, access: hub.access, defaultTenant: hub.configuration.defaultTenant).endpoints,
+        atPath: "/api/v1")
+    router.addRoutes(JobController(ledger: hub.ledger, access: hub.access, clock: hub.clock).endpoints, atPath: "/api/v1")
+    return router
+}
+
+/// The hub's background work: score refresh every `update_interval`, reservation expiry every few seconds.
+public func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
+    let live = hub.live
+    let clock = hub.clock
+    return [
+        PeriodicTask(name: "score-refresh", interval: .seconds(hub.configuration.scoring.updateInterval), logger: logger) {
+            live.refreshScores(at: clock.now())
+        },
+        PeriodicTask(name: "reservation-expiry", interval: .seconds(5), logger: logger) {
+            live.sweep(at: clock.now())
+        },
+    ]
+}
+
+/// The whole server: HTTP, the optional metrics listener and background services in one service group.
+public func buildApplication(_ hub: Hub, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    -> some ApplicationProtocol
+{
+    var services = backgroundServices(hub, logger: logger)
+    if let metricsPort = hub.configuration.metricsPort {
+        let metricsRouter = Router(context: HubRequestContext.self)
+        metricsRouter.addRoutes(OperationsController(hub: hub).endpoints)
+        services.append(
+            Application(
+                router: metricsRouter,
+                configuration: .init(address: .hostname(hub.configuration.host, port: metricsPort), serverName: "poolhub-metrics"),
+                logger: logger))
+    }
+    if hub.configuration.apiKeys.isOpen {
+        logger.warning("POOLHUB_API_KEYS is empty: the hub runs open, every caller may match and administer")
+    }
+    return Application(
+        router: buildRouter(hub),
+        configuration: .init(address: .hostname(hub.configuration.host, port: hub.configuration.port), serverName: "poolhub"),
+        services: services,
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+        logger: logger)
+}

@@ -1,0 +1,120 @@
+public import Foundation
+public import Logging
+public import PoolHubCore
+
+/// Every setting of the hub, from the environment (and a `.env` file, which the real environment overrides).
+public struct HubConfiguration: Sendable {
+    public enum Storage: Sendable, Equatable {
+        case sqlite(path: String)
+    }
+
+    public var host = "0.0.0.0"
+    public var port = 8000
+    public var storage = Storage.sqlite(path: "data/poolhub.sqlite")
+    public var metricsPort: Int?
+    public var logLevel = Logger.Level.info
+    public var scoring = ScoringConfig.standard
+    public var heartbeatTTL: TimeInterval = 45
+    public var reservationTTL: TimeInterval = 600
+    public var defaultTenant = "default"
+    public var apiKeys = APIKeys()
+
+    public init() {}
+
+    public var heartbeat: HeartbeatPolicy { HeartbeatPolicy(ttl: heartbeatTTL) }
+
+    /// Reads the settings; the first bad one throws, naming its key.
+    public static func load(environment: [String: String]) throws(ConfigurationError) -> HubConfiguration {
+        var c = HubConfiguration()
+        let env = Settings(values: environment)
+        c.host = env.string("API_HOST") ?? c.host
+        c.port = try env.int("API_PORT", 0...65_535) ?? c.port
+        c.metricsPort = try env.int("METRICS_PORT", 0...65_535)
+        if let level = env.string("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError("LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            c.logLevel = parsed
+        }
+        if let url = env.string("DATABASE_URL") { c.storage = try storage(from: url) }
+        if env.string("REDIS_URL") != nil {
+            throw ConfigurationError(
+                "REDIS_URL", "is set, but this build keeps hot state in process only; unset it to run a single hub")
+        }
+
+        let scoringPath = env.string("SCORING_CONFIG") ?? "config/scoring.toml"
+        if let text = try? String(contentsOfFile: scoringPath, encoding: .utf8) {
+            c.scoring = try ScoringFile.parse(text, file: scoringPath)
+        } else if env.string("SCORING_CONFIG") != nil {
+            throw ConfigurationError("SCORING_CONFIG", "names \(scoringPath), which cannot be read")
+        }
+        c.scoring.updateInterval = try env.double("SCORE_UPDATE_INTERVAL", 1...86_400) ?? c.scoring.updateInterval
+        c.scoring.maxScore = try env.double("MAX_MINER_SCORE", 0.000_001...1_000_000) ?? c.scoring.maxScore
+        c.scoring.thresholds.minSuccessRate = try env.double("MIN_SUCCESS_RATE", 0...1) ?? c.scoring.thresholds.minSuccessRate
+
+        c.heartbeatTTL = try env.double("HEARTBEAT_TTL_SECONDS", 1...86_400) ?? c.heartbeatTTL
+        c.reservationTTL = try env.double("RESERVATION_TTL_SECONDS", 1...604_800) ?? c.reservationTTL
+        if let tenant = env.string("DEFAULT_TENANT") {
+            guard (1...128).contains(tenant.count) else { throw ConfigurationError("DEFAULT_TENANT", "must be 1..128 characters") }
+            c.defaultTenant = tenant
+        }
+        c.apiKeys = try APIKeys.parse(env.string("POOLHUB_API_KEYS") ?? "")
+        return c
+    }
+
+    private static func storage(from url: String) throws(ConfigurationError) -> Storage {
+        for scheme in ["sqlite://", "sqlite:"] where url.hasPrefix(scheme) {
+            let path = String(url.dropFirst(scheme.count))
+            guard !path.isEmpty else { throw ConfigurationError("DATABASE_URL", "names no SQLite file (sqlite:PATH)") }
+            return .sqlite(path: path)
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw ConfigurationError(
+                "DATABASE_URL", "names PostgreSQL, which this build does not support yet; unset it for the embedded SQLite store")
+        }
+        throw ConfigurationError("DATABASE_URL", "must be sqlite:PATH (or unset for data/poolhub.sqlite)")
+    }
+
+    /// `KEY=VALUE` lines of a `.env` file: `#` comments, optional `export`, optional quotes.
+    public static func parseDotEnv(_ text: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)) }
+            guard !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { continue }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let q = value.first, q == "\"" || q == "'", value.last == q {
+                value = String(value.dropFirst().dropLast())
+            }
+            values[key] = value
+        }
+        return values
+    }
+}
+
+/// Typed reads of environment values; an empty value counts as unset.
+private struct Settings {
+    var values: [String: String]
+
+    func string(_ key: String) -> String? {
+        guard let v = values[key]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+        return v
+    }
+
+    func int(_ key: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let raw = string(key) else { return nil }
+        guard let v = Int(raw), range.contains(v) else {
+            throw ConfigurationError(key, "must be a whole number in \(range.lowerBound)...\(range.upperBound), not \"\(raw)\"")
+        }
+        return v
+    }
+
+    func double(_ key: String, _ range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
+        guard let raw = string(key) else { return nil }
+        guard let v = Double(raw), v.isFinite, range.contains(v) else {
+            throw ConfigurationError(key, "must be a number in \(range.lowerBound)...\(range.upperBound), not \"\(raw)\"")
+        }
+        return v
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import PoolHubCore
+import PoolHubLive
+import Prometheus
+import Synchronization
+
+/// The hub's Prometheus metrics. Counters and histograms are fed as things happen; fleet gauges
+/// and per-miner scores are read from the hot state at scrape time.
+final class HubMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let matched: Counter
+    private let matchDuration: DurationHistogram
+    private let served = Atomic<Int>(0)
+
+    init() {
+        matched = registry.makeCounter(name: "poolhub_jobs_matched_total", help: "Match requests answered with at least one miner")
+        matchDuration = registry.makeDurationHistogram(
+            name: "poolhub_match_duration_seconds",
+            buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+                      .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)],
+            help: "Time to filter, rank and reserve for one match")
+    }
+
+    func recordMatch(duration: Duration, matched didMatch: Bool) {
+        matchDuration.record(duration)
+        served.add(1, ordering: .relaxed)
+        if didMatch { matched.increment() }
+    }
+
+    var matchesServed: Int { served.load(ordering: .relaxed) }
+
+    func recordRequest(method: String, route: String, status: Int) {
+        registry.makeCounter(
+            name: "poolhub_api_requests_total", labels: [("method", method), ("route", route), ("status", String(status))],
+            help: "HTTP requests by method, route template and status"
+        ).increment()
+    }
+
+    /// The Prometheus text of everything, fleet gauges refreshed from `live` first.
+    func exposition(live: any LiveState, at now: Date) -> [UInt8] {
+        let summary = live.summary(at: now)
+        registry.makeGauge(name: "poolhub_miners_total", help: "Registered miners").set(Double(summary.total))
+        registry.makeGauge(name: "poolhub_miners_online", help: "Miners with a live heartbeat").set(Double(summary.online))
+        registry.makeGauge(name: "poolhub_reservations_active", help: "Slots held for matched jobs").set(
+            Double(summary.activeReservations))
+        var text = registry.emitToBuffer()
+        text += Array("# HELP poolhub_miner_score Current score of each registered miner\n# TYPE poolhub_miner_score gauge\n".utf8)
+        for member in live.members(where: { _ in true }) {
+            // Addresses are [A-Za-z0-9._:-] only, so they need no label escaping.
+            text += Array("poolhub_miner_score{address=\"\(member.miner.address)\"} \(member.score)\n".utf8)
+        }
+        return text
+    }
+}

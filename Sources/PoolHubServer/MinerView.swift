@@ -1,0 +1,106 @@
+import Foundation
+import PoolHubCore
+
+/// The miner object of API.md, as every read returns it.
+struct MinerView: Encodable {
+    struct Capabilities: Encodable {
+        var models: [String]
+        var gpuMemory: Int?
+        var maxConcurrentJobs: Int
+    }
+    struct Status: Encodable {
+        var online: Bool
+        var available: Bool
+        var currentLoad: Int
+        var reserved: Int
+        var gpuUtilization: Double?
+        var temperature: Double?
+        var lastHeartbeatAt: Date?
+    }
+    struct Stats: Encodable {
+        var jobsCompleted: Int
+        var jobsFailed: Int
+        var successRate: Double?
+        var avgResponseTimeMs: Double?
+        var availability: Double?
+    }
+
+    var address: String
+    var endpoint: String
+    var capabilities: Capabilities
+    var stake: Int
+    var region: String?
+    var tags: [String: String]
+    var registeredAt: Date
+    var deregisteredAt: Date?
+    var status: Status
+    var score: Double
+    var stats: Stats
+    /// Only in the answer that issued it.
+    var token: String?
+
+    init(_ m: FleetMember, heartbeat: HeartbeatPolicy, at now: Date, token: String? = nil) {
+        address = m.miner.address.value
+        endpoint = m.miner.endpoint
+        capabilities = Capabilities(
+            models: m.miner.capabilities.models, gpuMemory: m.miner.capabilities.gpuMemory,
+            maxConcurrentJobs: m.miner.capabilities.maxConcurrentJobs)
+        stake = m.miner.stake
+        region = m.miner.region
+        tags = m.miner.tags
+        registeredAt = m.miner.registeredAt
+        deregisteredAt = m.deregisteredAt
+        status = Status(
+            online: m.isListed && heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now),
+            available: m.status?.available ?? false, currentLoad: m.status?.currentLoad ?? 0, reserved: m.reservedSlots(at: now),
+            gpuUtilization: m.status?.gpuUtilization, temperature: m.status?.temperature,
+            lastHeartbeatAt: m.status?.lastHeartbeatAt)
+        score = m.score
+        stats = Stats(
+            jobsCompleted: m.stats.jobsCompleted, jobsFailed: m.stats.jobsFailed, successRate: m.stats.observedSuccessRate,
+            avgResponseTimeMs: m.stats.observedResponseTimeMs, availability: m.uptime.observedAvailability)
+        self.token = token
+    }
+}
+
+/// `GET /api/v1/miners/{address}/score`: the score and each term behind it.
+struct ScoreView: Encodable {
+    struct Component: Encodable {
+        var value: Double
+        var avgResponseTimeMs: Double?
+        var weight: Double
+        var contribution: Double
+
+        init(_ term: ScoreCard.Term, avgResponseTimeMs: Double? = nil) {
+            value = term.value
+            self.avgResponseTimeMs = avgResponseTimeMs
+            weight = term.weight
+            contribution = term.contribution
+        }
+    }
+    struct Components: Encodable {
+        var successRate: Component
+        var latency: Component
+        var availability: Component
+        var reputation: Component
+    }
+
+    var address: String
+    var score: Double
+    var maxScore: Double
+    var updatedAt: Date
+    var components: Components
+
+    init(_ m: FleetMember) {
+        let card = m.card
+        address = m.miner.address.value
+        score = card.score
+        maxScore = card.maxScore
+        updatedAt = card.computedAt
+        components = Components(
+            successRate: Component(card.successRate),
+            latency: Component(card.latency, avgResponseTimeMs: card.expectedResponseTimeMs),
+            availability: Component(card.availability),
+            reputation: Component(card.reputation))
+    }
+}

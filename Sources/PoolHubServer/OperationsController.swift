@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PoolHubCore
+import PoolHubLive
+import PoolHubStore
+
+/// `/health`, `/api/v1/status`, `/metrics`, `/openapi.json`.
+struct OperationsController {
+    let hub: Hub
+
+    var endpoints: RouteCollection<HubRequestContext> {
+        let routes = RouteCollection(context: HubRequestContext.self)
+        routes.get("health", use: health)
+        routes.get("api/v1/status", use: status)
+        routes.get("metrics", use: metrics)
+        routes.get("openapi.json", use: openAPI)
+        return routes
+    }
+
+    @Sendable func health(_ request: Request, context: HubRequestContext) async throws -> Response {
+        struct Check: Encodable {
+            var ok: Bool
+            var latencyMs: Double?
+            var error: String?
+        }
+        struct Health: Encodable {
+            var status: String
+            var checks: [String: Check]
+        }
+        let started = ContinuousClock.now
+        var database: Check
+        do {
+            try await hub.store.ping()
+            let elapsed = ContinuousClock.now - started
+            database = Check(ok: true, latencyMs: ((elapsed / .microseconds(1)) / 1000 * 1000).rounded() / 1000)
+        } catch {
+            context.logger.warning("database health check failed", metadata: ["error": "\(error)"])
+            database = Check(ok: false, error: "database did not answer")
+        }
+        let ok = database.ok
+        var response = try JSONResponse.make(
+            Health(status: ok ? "ok" : "degraded", checks: ["database": database]), status: ok ? .ok : .serviceUnavailable)
+        if !ok { response.headers[.retryAfter] = "5" }
+        return response
+    }
+
+    @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
+        struct Status: Encodable {
+            struct Storage: Encodable {
+                var database: String
+                var hotState: String
+            }
+            struct Miners: Encodable {
+                var total: Int
+                var online: Int
+                var available: Int
+            }
+            struct Capacity: Encodable {
+                var totalSlots: Int
+                var usedSlots: Int
+                var activeReservations: Int
+            }
+            var version: String
+            var uptimeS: Int
+            var storage: Storage
+            var miners: Miners
+            var capacity: Capacity
+            var matchesServed: Int
+            var lastSlaPass: Date?
+            var lastBillingSync: Date?
+        }
+        let now = hub.clock.now()
+        let s = hub.live.summary(at: now)
+        return try JSONResponse.make(
+            Status(
+                version: Hub.version, uptimeS: Int(now.timeIntervalSince(hub.startedAt)),
+                storage: .init(database: hub.storageName, hotState: "in_process"),
+                miners: .init(total: s.total, online: s.online, available: s.available),
+                capacity: .init(totalSlots: s.totalSlots, usedSlots: s.usedSlots, activeReservations: s.activeReservations),
+                matchesServed: hub.metrics.matchesServed))
+    }
+
+    @Sendable func metrics(_ request: Request, context: HubRequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: hub.metrics.exposition(live: hub.live, at: hub.clock.now()))))
+    }
+
+    @Sendable func openAPI(_ request: Request, context: HubRequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.json())))
+    }
+}

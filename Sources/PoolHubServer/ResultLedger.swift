@@ -1,0 +1,30 @@
+import Foundation
+import PoolHubCore
+import PoolHubLive
+import PoolHubStore
+
+/// Takes job results: counts each once, rescores the miner and frees the job's slot.
+struct ResultLedger: Sendable {
+    let store: any HubStore
+    let live: any LiveState
+    let clock: any HubClock
+    let decay: Decay
+
+    /// Returns true when the report was counted now, false when it repeats one already counted.
+    func record(_ result: JobResult) async throws -> Bool {
+        guard live.member(result.address) != nil else { throw APIError.notFound("Miner \(result.address)") }
+        switch try await store.recordResult(result, decay: decay) {
+        case .recorded(let stats):
+            live.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: clock.now())
+            return true
+        case .duplicate:
+            return false
+        case .conflict(let existing):
+            throw APIError.conflict(
+                "conflicting_result",
+                "Job \(result.jobID) on \(result.address) was already reported as \(existing.outcome.rawValue) with other details.")
+        case .unknownMiner:
+            throw APIError.notFound("Miner \(result.address)")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+public import Foundation
+public import PoolHubCore
+
+/// A miner as storage holds it: profile, credential, history and last known status.
+public struct StoredMiner: Sendable, Equatable {
+    public var miner: Miner
+    public var credential: MinerCredential
+    public var stats: MinerStats
+    public var uptime: UptimeLedger
+    public var status: LiveStatus?
+    public var deregisteredAt: Date?
+
+    public init(
+        miner: Miner, credential: MinerCredential, stats: MinerStats, uptime: UptimeLedger, status: LiveStatus?,
+        deregisteredAt: Date?
+    ) {
+        self.miner = miner
+        self.credential = credential
+        self.stats = stats
+        self.uptime = uptime
+        self.status = status
+        self.deregisteredAt = deregisteredAt
+    }
+}
+
+/// What happened to a reported job result.
+public enum ResultRecording: Sendable, Equatable {
+    /// Counted; the miner's statistics after it.
+    case recorded(MinerStats)
+    /// The same report was already counted.
+    case duplicate(JobResult)
+    /// A different report for the same job and miner was already counted.
+    case conflict(JobResult)
+    case unknownMiner
+}
+
+/// Durable storage of the hub. One implementation per database; the same behaviour from each.
+public protocol HubStore: Sendable {
+    /// Applies pending migrations; returns the versions applied now.
+    @discardableResult func migrate() async throws -> [Int]
+    func loadMiners() async throws -> [StoredMiner]
+    /// Inserts a new miner; false when the address is already taken.
+    func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool
+    /// Updates a known miner's profile and credential and clears any deregistration.
+    func updateMiner(_ miner: Miner, credential: MinerCredential, at now: Date) async throws
+    func deregister(_ address: MinerAddress, at now: Date) async throws
+    /// Keeps the latest status; an older heartbeat never overwrites a newer one.
+    func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws
+    /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner.
+    func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording
+    /// Round trip to the database, for health checks.
+    func ping() async throws
+}

@@ -1,0 +1,70 @@
+/// One versioned schema change. The list only grows; an applied migration is never edited.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var sqlite: [String]
+
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "miners, stats, status, job results",
+            sqlite: [
+                """
+                CREATE TABLE miners (
+                    address TEXT PRIMARY KEY,
+                    endpoint TEXT NOT NULL,
+                    models TEXT NOT NULL,
+                    gpu_memory INTEGER,
+                    max_concurrent_jobs INTEGER NOT NULL,
+                    stake INTEGER NOT NULL DEFAULT 0,
+                    region TEXT,
+                    tags TEXT NOT NULL DEFAULT '{}',
+                    token_salt BLOB NOT NULL,
+                    token_digest BLOB NOT NULL,
+                    registered_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    deregistered_at REAL
+                )
+                """,
+                """
+                CREATE TABLE miner_stats (
+                    address TEXT PRIMARY KEY REFERENCES miners(address),
+                    completed REAL NOT NULL,
+                    failed REAL NOT NULL,
+                    response_time_sum_ms REAL NOT NULL,
+                    response_time_count REAL NOT NULL,
+                    decayed_at REAL NOT NULL,
+                    jobs_completed INTEGER NOT NULL,
+                    jobs_failed INTEGER NOT NULL,
+                    version INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE miner_status (
+                    address TEXT PRIMARY KEY REFERENCES miners(address),
+                    available INTEGER NOT NULL,
+                    current_load INTEGER NOT NULL,
+                    gpu_utilization REAL,
+                    temperature REAL,
+                    last_heartbeat_at REAL NOT NULL,
+                    online_seconds REAL NOT NULL,
+                    observed_seconds REAL NOT NULL,
+                    accounted_until REAL
+                )
+                """,
+                """
+                CREATE TABLE job_results (
+                    job_id TEXT NOT NULL,
+                    address TEXT NOT NULL REFERENCES miners(address),
+                    status TEXT NOT NULL,
+                    response_time_ms REAL,
+                    gpu_seconds REAL,
+                    error TEXT,
+                    reported_at REAL NOT NULL,
+                    PRIMARY KEY (job_id, address)
+                )
+                """,
+                "CREATE INDEX job_results_by_miner ON job_results (address, reported_at)",
+            ]
+        )
+    ]
+}

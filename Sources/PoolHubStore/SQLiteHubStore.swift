@@ -1,0 +1,235 @@
+public import Foundation
+import GRDB
+public import PoolHubCore
+
+/// The embedded default: one SQLite file in WAL mode.
+public final class SQLiteHubStore: HubStore {
+    private let pool: DatabasePool
+
+    /// Opens (and creates) the database at `path`, creating its directory.
+    public init(path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL survives a killed process (only an OS crash may lose the last commits).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws -> [Int] {
+        try await pool.write { db in
+            try db.execute(
+                sql: "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+            let applied = Set(try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations"))
+            var now: [Int] = []
+            for migration in Migration.all where !applied.contains(migration.version) {
+                for statement in migration.sqlite { try db.execute(sql: statement) }
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    arguments: [migration.version, migration.name, Date().timeIntervalSince1970])
+                now.append(migration.version)
+            }
+            return now
+        }
+    }
+
+    public func loadMiners() async throws -> [StoredMiner] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.*, s.completed, s.failed, s.response_time_sum_ms, s.response_time_count, s.decayed_at,
+                           s.jobs_completed, s.jobs_failed, s.version,
+                           st.available, st.current_load, st.gpu_utilization, st.temperature, st.last_heartbeat_at,
+                           st.online_seconds, st.observed_seconds, st.accounted_until
+                    FROM miners m
+                    JOIN miner_stats s ON s.address = m.address
+                    LEFT JOIN miner_status st ON st.address = m.address
+                    ORDER BY m.address
+                    """)
+            return try rows.map(Self.storedMiner)
+        }
+    }
+
+    public func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool {
+        try await pool.write { db in
+            let exists = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM miners WHERE address = ?", arguments: [miner.address.value]) ?? false
+            guard !exists else { return false }
+            var arguments = try Self.profileArguments(miner, credential: credential)
+            _ = arguments.append(contentsOf: [miner.registeredAt.timeIntervalSince1970, miner.registeredAt.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    INSERT INTO miners (address, endpoint, models, gpu_memory, max_concurrent_jobs, stake, region, tags,
+                                        token_salt, token_digest, registered_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    INSERT INTO miner_stats (address, completed, failed, response_time_sum_ms, response_time_count, decayed_at,
+                                             jobs_completed, jobs_failed, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.statsArguments(stats, of: miner.address))
+            return true
+        }
+    }
+
+    public func updateMiner(_ miner: Miner, credential: MinerCredential, at now: Date) async throws {
+        try await pool.write { db in
+            var arguments = try Self.profileArguments(miner, credential: credential)
+            _ = arguments.append(contentsOf: [now.timeIntervalSince1970])
+            try db.execute(
+                sql: """
+                    UPDATE miners SET endpoint = ?2, models = ?3, gpu_memory = ?4, max_concurrent_jobs = ?5, stake = ?6,
+                        region = ?7, tags = ?8, token_salt = ?9, token_digest = ?10, updated_at = ?11, deregistered_at = NULL
+                    WHERE address = ?1
+                    """, arguments: arguments)
+        }
+    }
+
+    public func deregister(_ address: MinerAddress, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE miners SET deregistered_at = ?, updated_at = ? WHERE address = ? AND deregistered_at IS NULL",
+                arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, address.value])
+        }
+    }
+
+    public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
+                                              last_heartbeat_at, online_seconds, observed_seconds, accounted_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (address) DO UPDATE SET
+                        available = excluded.available, current_load = excluded.current_load,
+                        gpu_utilization = excluded.gpu_utilization, temperature = excluded.temperature,
+                        last_heartbeat_at = excluded.last_heartbeat_at, online_seconds = excluded.online_seconds,
+                        observed_seconds = excluded.observed_seconds, accounted_until = excluded.accounted_until
+                    WHERE excluded.last_heartbeat_at >= miner_status.last_heartbeat_at
+                    """,
+                arguments: [
+                    address.value, status.available, status.currentLoad, status.gpuUtilization, status.temperature,
+                    status.lastHeartbeatAt.timeIntervalSince1970, uptime.onlineSeconds, uptime.observedSeconds,
+                    uptime.accountedUntil?.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+        try await pool.write { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM job_results WHERE job_id = ? AND address = ?",
+                arguments: [result.jobID, result.address.value])
+            {
+                let existing = try Self.jobResult(row)
+                return existing.isSameReport(as: result) ? .duplicate(existing) : .conflict(existing)
+            }
+            guard
+                let statsRow = try Row.fetchOne(
+                    db, sql: "SELECT * FROM miner_stats WHERE address = ?", arguments: [result.address.value])
+            else { return .unknownMiner }
+            let stats = Self.stats(statsRow).recording(result, decay: decay)
+            try db.execute(
+                sql: """
+                    INSERT INTO job_results (job_id, address, status, response_time_ms, gpu_seconds, error, reported_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    result.jobID, result.address.value, result.outcome.rawValue, result.responseTimeMs, result.gpuSeconds,
+                    result.error, result.reportedAt.timeIntervalSince1970,
+                ])
+            try db.execute(
+                sql: """
+                    UPDATE miner_stats SET completed = ?2, failed = ?3, response_time_sum_ms = ?4, response_time_count = ?5,
+                        decayed_at = ?6, jobs_completed = ?7, jobs_failed = ?8, version = ?9
+                    WHERE address = ?1
+                    """, arguments: Self.statsArguments(stats, of: result.address))
+            return .recorded(stats)
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
+
+// MARK: - Rows
+
+extension SQLiteHubStore {
+    private static func profileArguments(_ miner: Miner, credential: MinerCredential) throws -> StatementArguments {
+        let models = String(decoding: try JSONEncoder().encode(miner.capabilities.models), as: UTF8.self)
+        let tags = String(decoding: try JSONEncoder().encode(miner.tags), as: UTF8.self)
+        return [
+            miner.address.value, miner.endpoint, models, miner.capabilities.gpuMemory, miner.capabilities.maxConcurrentJobs,
+            miner.stake, miner.region, tags, Data(credential.salt), Data(credential.digest),
+        ]
+    }
+
+    private static func statsArguments(_ s: MinerStats, of address: MinerAddress) -> StatementArguments {
+        [
+            address.value, s.completed, s.failed, s.responseTimeSumMs, s.responseTimeCount, s.decayedAt.timeIntervalSince1970,
+            s.jobsCompleted, s.jobsFailed, s.version,
+        ]
+    }
+
+    private static func date(_ row: Row, _ column: String) -> Date? {
+        (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
+    }
+
+    private static func stats(_ row: Row) -> MinerStats {
+        MinerStats(
+            completed: row["completed"], failed: row["failed"], responseTimeSumMs: row["response_time_sum_ms"],
+            responseTimeCount: row["response_time_count"], decayedAt: date(row, "decayed_at")!,
+            jobsCompleted: row["jobs_completed"], jobsFailed: row["jobs_failed"], version: row["version"])
+    }
+
+    private static func storedMiner(_ row: Row) throws -> StoredMiner {
+        guard let address = MinerAddress(row["address"]) else { throw StoreError.corrupt("miner address \(row["address"] as String)") }
+        let models = try JSONDecoder().decode([String].self, from: Data((row["models"] as String).utf8))
+        let tags = try JSONDecoder().decode([String: String].self, from: Data((row["tags"] as String).utf8))
+        let miner = Miner(
+            address: address, endpoint: row["endpoint"],
+            capabilities: MinerCapabilities(
+                models: models, gpuMemory: row["gpu_memory"], maxConcurrentJobs: row["max_concurrent_jobs"]),
+            stake: row["stake"], region: row["region"], tags: tags, registeredAt: date(row, "registered_at")!)
+        let credential = MinerCredential(salt: [UInt8](row["token_salt"] as Data), digest: [UInt8](row["token_digest"] as Data))
+        var status: LiveStatus?
+        var uptime = UptimeLedger()
+        if let heartbeat = date(row, "last_heartbeat_at") {
+            status = LiveStatus(
+                available: row["available"], currentLoad: row["current_load"], gpuUtilization: row["gpu_utilization"],
+                temperature: row["temperature"], lastHeartbeatAt: heartbeat)
+            uptime = UptimeLedger(
+                onlineSeconds: row["online_seconds"], observedSeconds: row["observed_seconds"],
+                accountedUntil: date(row, "accounted_until"))
+        }
+        return StoredMiner(
+            miner: miner, credential: credential, stats: stats(row), uptime: uptime, status: status,
+            deregisteredAt: date(row, "deregistered_at"))
+    }
+
+    private static func jobResult(_ row: Row) throws -> JobResult {
+        guard let address = MinerAddress(row["address"]), let outcome = JobOutcome(rawValue: row["status"]) else {
+            throw StoreError.corrupt("job result \(row["job_id"] as String)")
+        }
+        return JobResult(
+            jobID: row["job_id"], address: address, outcome: outcome, responseTimeMs: row["response_time_ms"],
+            gpuSeconds: row["gpu_seconds"], error: row["error"], reportedAt: date(row, "reported_at")!)
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let what): "stored data is not readable: \(what)"
+        }
+    }
+}

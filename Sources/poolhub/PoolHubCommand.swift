@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PoolHubServer
+
+@main
+struct PoolHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "poolhub",
+        abstract: "Pool Hub: the matchmaking gateway between a coordinator's jobs and GPU miners.",
+        discussion: """
+            Settings come from the environment and from a .env file in the working directory (the real
+            environment wins): API_HOST, API_PORT, DATABASE_URL, METRICS_PORT, LOG_LEVEL, POOLHUB_API_KEYS,
+            HEARTBEAT_TTL_SECONDS, RESERVATION_TTL_SECONDS, SCORING_CONFIG and the rest listed in README.md.
+            """,
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Settings shared by every command.
+struct Settings: ParsableArguments {
+    @Option(help: "A KEY=VALUE file read before the environment (the environment wins).")
+    var envFile = ".env"
+
+    func load() throws -> HubConfiguration {
+        var environment: [String: String] = [:]
+        if let text = try? String(contentsOfFile: envFile, encoding: .utf8) {
+            environment = HubConfiguration.parseDotEnv(text)
+        }
+        environment.merge(ProcessInfo.processInfo.environment) { _, real in real }
+        do {
+            return try HubConfiguration.load(environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("poolhub: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub: HTTP API, metrics and background services, until SIGTERM or SIGINT.",
+        discussion: """
+            Applies pending migrations first. With no DATABASE_URL the hub keeps its data in SQLite at
+            data/poolhub.sqlite and its hot state (heartbeats, reservations, scores) in this process.
+            """)
+
+    @OptionGroup var settings: Settings
+    @Option(help: "Listen on this address (overrides API_HOST).") var host: String?
+    @Option(help: "Listen on this port (overrides API_PORT; 0 picks a free one).") var port: Int?
+
+    func run() async throws {
+        var configuration = try settings.load()
+        if let host { configuration.host = host }
+        if let port { configuration.port = port }
+        var logger = Logger(label: "poolhub")
+        logger.logLevel = configuration.logLevel
+        let hub = try await Hub.open(configuration, logger: logger)
+        let host = configuration.host
+        let app = buildApplication(hub, logger: logger) { port in
+            // One machine-readable line, for scripts and tests that asked for port 0.
+            FileHandle.standardOutput.write(Data("poolhub listening on \(host):\(port)\n".utf8))
+        }
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending database migrations and exit.",
+        discussion: "Safe to run again: applied migrations are recorded and skipped.")
+
+    @OptionGroup var settings: Settings
+
+    func run() async throws {
+        let configuration = try settings.load()
+        var logger = Logger(label: "poolhub")
+        logger.logLevel = configuration.logLevel
+        _ = try await Hub.open(configuration, logger: logger)
+        print("migrations applied")
+    }
+}
