@@ -1,0 +1,143 @@
+import Foundation
+import PoolHubCore
+import Testing
+
+@Suite struct FilterTests {
+    let context = FilterContext(now: t0.addingTimeInterval(10), heartbeat: HeartbeatPolicy(ttl: 45), thresholds: ScoringConfig.standard.thresholds)
+
+    @Test func onlineRejectsStaleAndMissingHeartbeats() {
+        #expect(OnlineFilter().admits(member("a"), in: context))
+        #expect(!OnlineFilter().admits(member("a", heartbeat: t0.addingTimeInterval(-40)), in: context))
+        #expect(!OnlineFilter().admits(member("a", heartbeat: nil), in: context))
+    }
+
+    @Test func availableRejectsMinersThatSaidNo() {
+        #expect(!AvailableFilter().admits(member("a", available: false), in: context))
+        #expect(!AvailableFilter().admits(member("a", heartbeat: nil), in: context))
+    }
+
+    @Test func gpuMemoryRejectsTooLittleAndUnknown() {
+        let filter = GPUMemoryFilter(minimum: 8192)
+        #expect(filter.admits(member("a", gpuMemory: 8192), in: context))
+        #expect(!filter.admits(member("a", gpuMemory: 8191), in: context))
+        #expect(!filter.admits(member("a", gpuMemory: nil), in: context))
+    }
+
+    @Test func capacityCountsTheLargerOfLoadAndReservations() {
+        #expect(!CapacityFilter().admits(member("a", slots: 2, load: 2), in: context))
+        var m = member("a", slots: 2, load: 1)
+        m.leases = [Reservation(id: .init(high: 1, low: 1), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600))]
+        // load 1 and 1 reservation overlap: one slot used, one free.
+        #expect(CapacityFilter().admits(m, in: context))
+        m.leases.append(Reservation(id: .init(high: 2, low: 2), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
+        #expect(!CapacityFilter().admits(m, in: context))
+        // Expired reservations hold nothing.
+        m.leases[1].expiresAt = t0
+        #expect(CapacityFilter().admits(m, in: context))
+    }
+
+    @Test func latencyComparesTheEstimatedTime() {
+        let fast = MinerStats(completed: 3, failed: 0, responseTimeSumMs: 3000, responseTimeCount: 3, decayedAt: t0, jobsCompleted: 3, jobsFailed: 0, version: 3)
+        #expect(LatencyFilter(maxLatency: 1000).admits(member("a", stats: fast), in: context))
+        #expect(!LatencyFilter(maxLatency: 999).admits(member("a", stats: fast), in: context))
+        // No history: the prior estimate (max_latency / 2 = 2500 ms) is what counts.
+        #expect(!LatencyFilter(maxLatency: 2000).admits(member("a"), in: context))
+    }
+
+    @Test func excludeRejectsListedAddresses() {
+        #expect(!ExcludeFilter([MinerAddress("a")!]).admits(member("a"), in: context))
+        #expect(ExcludeFilter([MinerAddress("a")!]).admits(member("b"), in: context))
+    }
+
+    @Test func thresholdsApplyOnlyWithEnoughHistory() {
+        let poorFew = MinerStats(completed: 1, failed: 4, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 1, jobsFailed: 4, version: 5)
+        let poorMany = MinerStats(completed: 7, failed: 5, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 7, jobsFailed: 5, version: 12)
+        #expect(SuccessRateThreshold().admits(member("a", stats: poorFew), in: context))
+        #expect(!SuccessRateThreshold().admits(member("a", stats: poorMany), in: context))
+        let slow = MinerStats(completed: 12, failed: 0, responseTimeSumMs: 12 * 6000, responseTimeCount: 12, decayedAt: t0, jobsCompleted: 12, jobsFailed: 0, version: 12)
+        #expect(!ResponseTimeThreshold().admits(member("a", stats: slow), in: context))
+        let flaky = UptimeLedger(onlineSeconds: 3000, observedSeconds: 3600, accountedUntil: t0)
+        #expect(!AvailabilityThreshold().admits(member("a", uptime: flaky), in: context))
+        let young = UptimeLedger(onlineSeconds: 300, observedSeconds: 600, accountedUntil: t0)
+        #expect(AvailabilityThreshold().admits(member("a", uptime: young), in: context))
+    }
+}
+
+@Suite struct MatchPipelineTests {
+    let context = FilterContext(now: t0, heartbeat: HeartbeatPolicy(ttl: 45), thresholds: ScoringConfig.standard.thresholds)
+    let pipeline = MatchPipeline(tieTolerance: 0.01)
+
+    func ranked(_ members: [FleetMember]) -> (CandidateIndex, [FleetMember]) {
+        var index = CandidateIndex()
+        for (i, m) in members.enumerated() { index.insert(slot: Int32(i), models: m.miner.capabilities.models, score: m.score) }
+        return (index, members)
+    }
+
+    @Test func bestScoresComeFirstAndRejectionsAreCounted() {
+        let good = MinerStats(completed: 50, failed: 0, responseTimeSumMs: 50 * 500, responseTimeCount: 50, decayedAt: t0, jobsCompleted: 50, jobsFailed: 0, version: 50)
+        let (index, members) = ranked([
+            member("new"), member("good", stats: good), member("small", gpuMemory: 4096, stats: good),
+            member("full", slots: 1, load: 1, stats: good), member("gone", heartbeat: t0.addingTimeInterval(-60), stats: good),
+            member("other", models: ["mistral"], stats: good),
+        ])
+        var rng = SplitMix64(seed: 1)
+        let selection = pipeline.select(
+            MatchRequest(model: "llama3.2", minGPUMemory: 8192, limit: 3), from: index.ranking(for: "llama3.2"), members: members,
+            context: context, rng: &rng)
+        #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["good", "new"])
+        #expect(selection.rejected == ["gpu_memory": 1, "at_capacity": 1, "offline": 1])
+    }
+
+    @Test func theWalkStopsAfterLimitHits() {
+        var ms: [FleetMember] = []
+        for i in 0..<1000 {
+            let s = MinerStats(completed: Double(i), failed: 0, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: i, jobsFailed: 0, version: i)
+            ms.append(member("m\(i)", stats: s))
+        }
+        // The 900 worst are offline; a walk that stopped early never meets them.
+        for i in 0..<900 { ms[i].status = nil }
+        let (index, members) = ranked(ms)
+        var rng = SplitMix64(seed: 1)
+        let selection = pipeline.select(
+            MatchRequest(model: "llama3.2", limit: 2), from: index.ranking(for: "llama3.2"), members: members, context: context, rng: &rng)
+        #expect(selection.slots.count == 2)
+        #expect(selection.rejected.isEmpty)
+    }
+
+    @Test func nearTiesGoToTheLessLoadedMiner() {
+        let (index, members) = ranked([member("busy", load: 3), member("idle", load: 0)])
+        for seed in 0..<20 {
+            var rng = SplitMix64(seed: UInt64(seed))
+            let selection = pipeline.select(
+                MatchRequest(model: "llama3.2", limit: 1), from: index.ranking(for: "llama3.2"), members: members, context: context, rng: &rng)
+            #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["idle"])
+        }
+    }
+
+    @Test func exactTiesAreBrokenAtRandom() {
+        let (index, members) = ranked([member("a"), member("b"), member("c")])
+        var firsts = Set<String>()
+        for seed in 0..<50 {
+            var rng = SplitMix64(seed: UInt64(seed))
+            let selection = pipeline.select(
+                MatchRequest(model: "llama3.2", limit: 1), from: index.ranking(for: "llama3.2"), members: members, context: context, rng: &rng)
+            firsts.insert(members[Int(selection.slots[0])].miner.address.value)
+        }
+        #expect(firsts == ["a", "b", "c"])
+    }
+
+    @Test func indexKeepsEachModelOrderedThroughUpdates() {
+        var index = CandidateIndex()
+        index.insert(slot: 0, models: ["a", "b"], score: 0.5)
+        index.insert(slot: 1, models: ["a"], score: 0.7)
+        index.insert(slot: 2, models: ["b"], score: 0.6)
+        #expect(index.ranking(for: "a").map(\.slot) == [1, 0])
+        #expect(index.ranking(for: nil).map(\.slot) == [1, 2, 0])
+        index.remove(slot: 0, models: ["a", "b"], score: 0.5)
+        index.insert(slot: 0, models: ["a", "b"], score: 0.9)
+        #expect(index.ranking(for: "b").map(\.slot) == [0, 2])
+        index.remove(slot: 1, models: ["a"], score: 0.7)
+        #expect(index.ranking(for: "a").map(\.slot) == [0])
+        #expect(index.ranking(for: "zzz").isEmpty)
+    }
+}
