@@ -67,7 +67,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PoolHubBench",
-            dependencies: ["PoolHubCore", "PoolHubLive"],
+            dependencies: ["PoolHubCore", "PoolHubLive", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/PoolHubBench",
             swiftSettings: swiftSettings
         ),
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "PoolHubServerTests",
             dependencies: [
-                "PoolHubServer",
+                "PoolHubServer", "PoolHubLive",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

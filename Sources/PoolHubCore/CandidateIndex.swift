@@ -39,6 +39,36 @@ public struct RankedList: Sendable {
         let i = insertionPoint(rank)
         if i < ranks.count, ranks[i] == rank { ranks.remove(at: i) }
     }
+
+    /// Moves `old` to where `new` belongs, shifting only the ranks between the two places, so the
+    /// small score changes of a result or a refresh cost little even in a long list.
+    public mutating func move(_ old: Rank, to new: Rank) {
+        let i = insertionPoint(old)
+        guard i < ranks.count, ranks[i] == old else { return insert(new) }
+        if new == old { return }
+        if new.precedes(old) {
+            let j = insertionPoint(new)
+            var k = i
+            while k > j {
+                ranks[k] = ranks[k - 1]
+                k -= 1
+            }
+            ranks[j] = new
+        } else {
+            let j = insertionPoint(new) - 1
+            var k = i
+            while k < j {
+                ranks[k] = ranks[k + 1]
+                k += 1
+            }
+            ranks[j] = new
+        }
+    }
+
+    /// Builds a list from unordered ranks in one sort.
+    public init(unordered: [Rank]) {
+        ranks = unordered.sorted { $0.precedes($1) }
+    }
 }
 
 /// The match pipeline's candidate source: for each model, and for the whole fleet, the miners
@@ -48,6 +78,16 @@ public struct CandidateIndex: Sendable {
     private var everyone = RankedList()
 
     public init() {}
+
+    /// Builds the index for many miners at once (start-up): one sort per list instead of an insert per miner.
+    public init(_ entries: [(slot: Int32, models: [String], score: Double)]) {
+        var byModel: [String: [Rank]] = [:]
+        for entry in entries {
+            for model in entry.models { byModel[model, default: []].append(Rank(score: entry.score, slot: entry.slot)) }
+        }
+        self.byModel = byModel.mapValues(RankedList.init(unordered:))
+        everyone = RankedList(unordered: entries.map { Rank(score: $0.score, slot: $0.slot) })
+    }
 
     public mutating func insert(slot: Int32, models: [String], score: Double) {
         let rank = Rank(score: score, slot: slot)
@@ -64,6 +104,15 @@ public struct CandidateIndex: Sendable {
         }
     }
 
+    /// Re-ranks a miner whose score changed.
+    public mutating func rescore(slot: Int32, models: [String], from old: Double, to new: Double) {
+        guard old != new else { return }
+        let from = Rank(score: old, slot: slot)
+        let to = Rank(score: new, slot: slot)
+        everyone.move(from, to: to)
+        for model in models { byModel[model]?.move(from, to: to) }
+    }
+
     /// Candidates for `model`, best first; every indexed miner when `model` is nil.
     public func ranking(for model: String?) -> [Rank] {
         guard let model else { return everyone.ranks }
@@ -72,6 +121,4 @@ public struct CandidateIndex: Sendable {
 
     /// Number of indexed (matchable) miners.
     public var count: Int { everyone.ranks.count }
-
-    public var models: [String] { Array(byModel.keys) }
 }

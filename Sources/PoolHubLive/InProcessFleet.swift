@@ -36,15 +36,20 @@ public final class InProcessFleet: LiveState {
         self.state = Mutex(State(rng: rng))
     }
 
-    private var filterContext: (Date) -> FilterContext {
-        { [settings] now in FilterContext(now: now, heartbeat: settings.heartbeat, thresholds: settings.scorer.config.thresholds) }
+    private func filterContext(at now: Date) -> FilterContext {
+        FilterContext(now: now, heartbeat: settings.heartbeat, thresholds: settings.scorer.config.thresholds)
     }
 
     public func load(_ members: [FleetMember]) {
         state.withLock { s in
             let rng = s.rng
             s = State(rng: rng)
-            for member in members { s.append(member) }
+            s.members = members
+            for (i, member) in members.enumerated() { s.slots[member.miner.address] = Int32(i) }
+            s.index = CandidateIndex(
+                members.enumerated().filter { $0.element.isListed }.map {
+                    (Int32($0.offset), $0.element.miner.capabilities.models, $0.element.card.score)
+                })
         }
     }
 
@@ -106,16 +111,13 @@ public final class InProcessFleet: LiveState {
             let i = Int(slot)
             if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
             guard stats.version > s.members[i].stats.version else { return }
-            let listed = s.members[i].isListed
-            if listed { s.unindex(slot) }
             s.members[i].stats = stats
-            s.members[i].card = scorer.card(stats: stats, uptime: s.members[i].uptime, stake: s.members[i].miner.stake, at: now)
-            if listed { s.index(slot) }
+            s.rescore(slot, scorer.card(stats: stats, uptime: s.members[i].uptime, stake: s.members[i].miner.stake, at: now))
         }
     }
 
     public func match(_ request: MatchRequest, at now: Date) -> MatchResult {
-        let context = filterContext(now)
+        let context = filterContext(at: now)
         let pipeline = settings.pipeline
         let ttl = settings.reservationTTL
         return state.withLock { s in
@@ -161,18 +163,14 @@ public final class InProcessFleet: LiveState {
     public func refreshScores(at now: Date) {
         let scorer = settings.scorer
         let count = state.withLock { $0.members.count }
-        // In chunks, so matches wait for at most one chunk.
+        // In chunks, so a match waits for at most one chunk.
         var start = 0
         while start < count {
-            let end = min(count, start + 1_000)
+            let end = min(count, start + 256)
             state.withLock { s in
                 for i in start..<min(end, s.members.count) {
-                    let slot = Int32(i)
-                    let listed = s.members[i].isListed
-                    if listed { s.unindex(slot) }
                     let m = s.members[i]
-                    s.members[i].card = scorer.card(stats: m.stats, uptime: m.uptime, stake: m.miner.stake, at: now)
-                    if listed { s.index(slot) }
+                    s.rescore(Int32(i), scorer.card(stats: m.stats, uptime: m.uptime, stake: m.miner.stake, at: now))
                 }
             }
             start = end
@@ -229,6 +227,16 @@ extension InProcessFleet.State {
     fileprivate mutating func unindex(_ slot: Int32) {
         let m = members[Int(slot)]
         index.remove(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+    }
+
+    /// Gives a member a new score card and moves it in the index.
+    fileprivate mutating func rescore(_ slot: Int32, _ card: ScoreCard) {
+        let i = Int(slot)
+        let old = members[i].card.score
+        members[i].card = card
+        if members[i].isListed {
+            index.rescore(slot: slot, models: members[i].miner.capabilities.models, from: old, to: card.score)
+        }
     }
 
     fileprivate func matched(_ slot: Int32, reservation: Reservation?) -> MatchedMiner {

@@ -1,10 +1,8 @@
 public import Hummingbird
-public import Logging
 
-/// Per-request context: the request id every response and log line carries.
+/// Per-request context of the hub's routes.
 public struct HubRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public var requestID: String = ""
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -43,8 +43,7 @@ struct MinerRegistry: Sendable {
             var credential = existing.credential
             var token: String?
             if r.rotateToken { (token, credential) = MinerTokens.issue() }
-            var miner = profile(r, registeredAt: existing.miner.registeredAt)
-            miner.registeredAt = existing.miner.registeredAt
+            let miner = profile(r, registeredAt: existing.miner.registeredAt)
             try await store.updateMiner(miner, credential: credential, at: now)
             live.upsert(miner, credential: credential, stats: existing.stats, at: now)
             return .updated(try member(r.address), token: token)

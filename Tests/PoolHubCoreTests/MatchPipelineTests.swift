@@ -126,6 +126,22 @@ import Testing
         #expect(firsts == ["a", "b", "c"])
     }
 
+    @Test func movesKeepTheListSortedAndComplete() {
+        var rng = SplitMix64(seed: 3)
+        var scores = (0..<500).map { _ in Double(rng.next() % 1000) / 1000 }
+        var list = RankedList(unordered: scores.enumerated().map { Rank(score: $1, slot: Int32($0)) })
+        for _ in 0..<5_000 {
+            let slot = Int(rng.next() % 500)
+            // Mostly small moves, some large, some to an equal score.
+            let delta = rng.next() % 10 == 0 ? Double(rng.next() % 1000) / 1000 - scores[slot] : Double(Int(rng.next() % 21) - 10) / 1000
+            let next = max(0, scores[slot] + delta)
+            list.move(Rank(score: scores[slot], slot: Int32(slot)), to: Rank(score: next, slot: Int32(slot)))
+            scores[slot] = next
+        }
+        let expected = scores.enumerated().map { Rank(score: $1, slot: Int32($0)) }.sorted { $0.precedes($1) }
+        #expect(list.ranks == expected)
+    }
+
     @Test func indexKeepsEachModelOrderedThroughUpdates() {
         var index = CandidateIndex()
         index.insert(slot: 0, models: ["a", "b"], score: 0.5)
@@ -136,8 +152,14 @@ import Testing
         index.remove(slot: 0, models: ["a", "b"], score: 0.5)
         index.insert(slot: 0, models: ["a", "b"], score: 0.9)
         #expect(index.ranking(for: "b").map(\.slot) == [0, 2])
+        index.rescore(slot: 2, models: ["b"], from: 0.6, to: 0.95)
+        #expect(index.ranking(for: "b").map(\.slot) == [2, 0])
+        #expect(index.ranking(for: nil).map(\.slot) == [2, 0, 1])
         index.remove(slot: 1, models: ["a"], score: 0.7)
         #expect(index.ranking(for: "a").map(\.slot) == [0])
+        let bulk = CandidateIndex([(0, ["a"], 0.2), (1, ["a", "b"], 0.9), (2, ["b"], 0.5)])
+        #expect(bulk.ranking(for: "b").map(\.slot) == [1, 2])
+        #expect(bulk.ranking(for: nil).map(\.slot) == [1, 2, 0])
         #expect(index.ranking(for: "zzz").isEmpty)
     }
 }

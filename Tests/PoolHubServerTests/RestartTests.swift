@@ -30,6 +30,8 @@ final class HubProcess: Sendable {
         process.environment = ["PATH": "/usr/bin:/bin", "LOG_LEVEL": "warning"].merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
+        // Never the runner's own stderr: a hub outliving a crashed test must not hold the runner's pipes open.
+        process.standardError = FileHandle.nullDevice
         let seen = Mutex("")
         output.fileHandleForReading.readabilityHandler = { handle in
             let chunk = String(decoding: handle.availableData, as: UTF8.self)

@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PoolHubCore
+import PoolHubLive
+@testable import PoolHubServer
+import Testing
+
+@Suite struct RestartGraceTests {
+    /// The hub stops, stays down ten minutes, and opens the same database again.
+    @Test func minersOnlineAtShutdownGetOneTTLOfGrace() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-grace-\(UUID().uuidString)/hub.sqlite").path
+        var configuration = try HubConfiguration.load(environment: ["DATABASE_URL": "sqlite:" + path])
+        configuration.heartbeatTTL = 45
+        let logger = Logger(label: "test")
+        let clock = ManualClock(t0)
+        let before = try await Hub.open(configuration, clock: clock, logger: logger)
+        try await Application(router: buildRouter(before)).test(.router) { client in
+            let early = try await client.register("early")
+            let late = try await client.register("late")
+            #expect(try await client.heartbeat("early", token: early) == .ok)
+            clock.advance(by: 600)  // "early" went quiet long before the hub stopped
+            #expect(try await client.heartbeat("late", token: late) == .ok)
+        }
+        clock.advance(by: 600)  // the hub is down for ten minutes
+
+        let after = try await Hub.open(configuration, clock: clock, logger: logger)
+        try await Application(router: buildRouter(after)).test(.router) { client in
+            let body = #"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#
+            let during = try await client.match(body)
+            #expect(miners(during.json).compactMap { $0["address"] as? String } == ["late"])
+            #expect((during.json["rejected"] as? [String: Int]) == ["offline": 1])
+            clock.advance(by: 44)
+            #expect(miners(try await client.match(body).json).count == 1)
+            clock.advance(by: 1)
+            #expect(miners(try await client.match(body).json).isEmpty)
+        }
+        // The ten minutes the hub was down do not count against the miner's availability.
+        let ledger = try #require(after.live.member(MinerAddress("late")!)).uptime
+        // Its last status covered one TTL (online); the rest of the ten minutes is not observed at all.
+        #expect(ledger.onlineSeconds == 45)
+        #expect(ledger.observedSeconds == 45)
+        #expect(ledger.accountedUntil == t0.addingTimeInterval(1200))
+    }
+}

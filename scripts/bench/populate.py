@@ -1,0 +1,29 @@
+"""Registers N miners across 20 models, sends each a heartbeat, and writes their tokens for wrk."""
+import http.client, json, sys, urllib.parse
+
+url, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+parts = urllib.parse.urlparse(url)
+conn = http.client.HTTPConnection(parts.hostname, parts.port)
+def post(path, body, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    conn.request("POST", path, json.dumps(body), headers)
+    response = conn.getresponse()
+    data = response.read()
+    assert response.status in (200, 201), (path, response.status, data)
+    return json.loads(data)
+
+tokens = []
+for i in range(count):
+    address = "0x%x" % (i + 1)
+    token = post("/api/v1/miners/register", {
+        "address": address, "endpoint": "http://10.0.%d.%d:8080" % (i // 256 % 256, i % 256),
+        "capabilities": {"models": ["model-%d" % (i % 20)], "gpu_memory": [8192, 16384, 24576, 81920][i % 4],
+                         "max_concurrent_jobs": 8},
+        "stake": i % 50000})["token"]
+    post("/api/v1/miners/%s/status" % address, {"available": True, "current_load": i % 3}, token)
+    tokens.append((address, token))
+with open(out, "w") as f:
+    f.write("return {\n" + ",\n".join('{"%s","%s"}' % t for t in tokens) + "\n}\n")
+print("registered %d miners" % count)
