@@ -40,12 +40,12 @@ public struct MatchPipeline: Sendable {
             if hits.count >= request.limit && (bucket < cutoffBucket || hits.count >= request.limit + maxTiedExtra) {
                 break
             }
-            let member = members[Int(rank.slot)]
-            for (i, filter) in filters.enumerated() where !filter.admits(member, in: context) {
-                rejectedCounts[i] += 1
+            // The member is borrowed from the array, never copied: the walk touches many of them.
+            if let failed = Self.firstRejection(of: members[Int(rank.slot)], by: filters, in: context) {
+                rejectedCounts[failed] += 1
                 continue walk
             }
-            hits.append((rank, bucket, member.utilization(at: context.now), rng.next()))
+            hits.append((rank, bucket, members[Int(rank.slot)].utilization(at: context.now), rng.next()))
             if hits.count == request.limit { cutoffBucket = bucket }
         }
 
@@ -57,6 +57,12 @@ public struct MatchPipeline: Sendable {
         var rejected: [String: Int] = [:]
         for (i, count) in rejectedCounts.enumerated() where count > 0 { rejected[filters[i].name, default: 0] += count }
         return Selection(slots: hits.prefix(request.limit).map(\.rank.slot), rejected: rejected)
+    }
+
+    /// Index of the first filter that rejects `member`, nil when all admit it.
+    private static func firstRejection(of member: borrowing FleetMember, by filters: [any MatchFilter], in context: FilterContext) -> Int? {
+        for i in filters.indices where !filters[i].admits(member, in: context) { return i }
+        return nil
     }
 
     private func bucket(_ score: Double) -> Int64 {

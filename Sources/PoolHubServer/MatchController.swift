@@ -40,7 +40,9 @@ struct MatchController {
             MatchRequest(
                 jobType: jobType, model: model, minGPUMemory: requirements?.0, maxLatency: requirements?.1, jobID: jobID,
                 tenantID: tenantID ?? defaultTenant, limit: limit, reserve: reserve, exclude: exclude))
-        return try JSONResponse.make(MatchView(result, jobID: jobID))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: MatchView.json(result, jobID: jobID))))
     }
 
     @Sendable func release(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -52,33 +54,50 @@ struct MatchController {
     }
 }
 
-/// The match answer of API.md.
-struct MatchView: Encodable {
-    struct Held: Encodable {
-        var id: String
-        var expiresAt: Date
-    }
-    struct Miner: Encodable {
-        var address: String
-        var endpoint: String
-        var score: Double
-        var estimatedTime: Int
-        var reservation: Held?
-    }
-
-    var matchId: String
-    var jobId: String?
-    var miners: [Miner]
-    var rejected: [String: Int]
-
-    init(_ result: MatchResult, jobID: String?) {
-        matchId = UUID().uuidString.lowercased()
-        jobId = jobID
-        miners = result.miners.map {
-            Miner(
-                address: $0.address.value, endpoint: $0.endpoint, score: $0.score, estimatedTime: Int($0.estimatedTimeMs.rounded()),
-                reservation: $0.reservation.map { Held(id: $0.id.description, expiresAt: $0.expiresAt) })
+/// The match answer of API.md:
+/// `{"match_id", "job_id", "miners": [{"address", "endpoint", "score", "estimated_time", "reservation": {"id", "expires_at"}}], "rejected"}`.
+enum MatchView {
+    static func json(_ result: MatchResult, jobID: String?) -> [UInt8] {
+        var w = JSONWriter()
+        w.object { w in
+            w.key("match_id")
+            w.string(UUID().uuidString.lowercased())
+            if let jobID {
+                w.key("job_id")
+                w.string(jobID)
+            }
+            w.key("miners")
+            w.array { w in
+                for miner in result.miners {
+                    w.object { w in
+                        w.key("address")
+                        w.string(miner.address.value)
+                        w.key("endpoint")
+                        w.string(miner.endpoint)
+                        w.key("score")
+                        w.number(miner.score)
+                        w.key("estimated_time")
+                        w.number(Int(miner.estimatedTimeMs.rounded()))
+                        if let reservation = miner.reservation {
+                            w.key("reservation")
+                            w.object { w in
+                                w.key("id")
+                                w.string(reservation.id.description)
+                                w.key("expires_at")
+                                w.date(reservation.expiresAt)
+                            }
+                        }
+                    }
+                }
+            }
+            w.key("rejected")
+            w.object { w in
+                for (filter, count) in result.rejected.sorted(by: { $0.key < $1.key }) {
+                    w.key(filter)
+                    w.number(count)
+                }
+            }
         }
-        rejected = result.rejected
+        return w.bytes
     }
 }

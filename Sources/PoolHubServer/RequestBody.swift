@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -19,10 +18,9 @@ extension Request {
             throw APIError.tooLarge
         }
         guard buffer.readableBytes > 0 else { throw APIError.malformed("The request body is empty; send a JSON object.") }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw APIError.malformed("The request body is not valid JSON.")
+        guard let value = JSONValue.parse(buffer.readableBytesView) else {
+            throw APIError.malformed("The request body is not valid JSON (or nests deeper than 64 levels).")
         }
+        return value
     }
 }

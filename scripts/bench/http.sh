@@ -10,19 +10,19 @@ swift build -c release --product poolhub >/dev/null
 swift build -c release --product poolhub-bench >/dev/null
 bin=$(swift build -c release --show-bin-path)
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$work"' EXIT
 
 # Reservations expire after a second so a long run does not just fill every slot.
-(cd "$work" && DATABASE_URL="sqlite:$work/hub.sqlite" RESERVATION_TTL_SECONDS=1 HEARTBEAT_TTL_SECONDS=3600 LOG_LEVEL=error \
-  "$bin/poolhub" serve --host 127.0.0.1 --port 18080 >"$work/hub.log" 2>&1 &)
+DATABASE_URL="sqlite:$work/hub.sqlite" RESERVATION_TTL_SECONDS=1 HEARTBEAT_TTL_SECONDS=3600 LOG_LEVEL=error \
+  "$bin/poolhub" serve --env-file /dev/null --host 127.0.0.1 --port 18080 >"$work/hub.log" 2>&1 &
 "$bin/poolhub-bench" echo 18099 >"$work/echo.log" 2>&1 &
 for _ in $(seq 100); do curl -sf localhost:18080/health >/dev/null && break; sleep 0.1; done
 
 python3 scripts/bench/populate.py http://127.0.0.1:18080 "$miners" "$work/miners.lua"
-echo "hub resident memory with $miners miners: $(ps -o rss= -C poolhub | awk '{s+=$1} END {print int(s/1024)}') MiB"
+echo "hub resident memory with $miners miners: $(ps -o rss= -p "$(pgrep -f 'poolhub serve --env-file /dev/null')" | awk '{print int($1/1024)}') MiB"
 
 run() { echo "== $1"; shift; wrk -t2 -c64 -d"${seconds}s" --latency "$@" | grep -E 'Requests/sec|Latency  |50%|99%|Non-2xx'; }
-run "echo baseline (POST /echo)" -s scripts/bench/echo.lua http://127.0.0.1:18099
+run "echo baseline (POST /echo)" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo
 run "match with reserve (POST /api/v1/match)" -s scripts/bench/match.lua http://127.0.0.1:18080
 run "heartbeats (POST /api/v1/miners/{address}/status)" -s scripts/bench/heartbeat.lua http://127.0.0.1:18080 -- "$work/miners.lua"
 curl -s localhost:18080/api/v1/status; echo
