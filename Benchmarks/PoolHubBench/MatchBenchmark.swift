@@ -9,6 +9,8 @@ struct MatchBenchmark {
     var miners = 100_000
     var models = 20
     var iterations = 1_000_000
+    /// All miners new, with no history: scores tie widely, the pipeline's worst case.
+    var fresh = ProcessInfo.processInfo.environment["BENCH_FRESH"] != nil
 
     func run() {
         let now = Date()
@@ -29,7 +31,7 @@ struct MatchBenchmark {
                     maxConcurrentJobs: 4),
                 stake: Int(rng.next() % 100_000), registeredAt: now.addingTimeInterval(-86_400))
             var stats = MinerStats(decayedAt: now)
-            for j in 0..<Int(rng.next() % 30) {
+            for j in 0..<(fresh ? 0 : Int(rng.next() % 30)) {
                 let outcome: JobOutcome = rng.next() % 10 == 0 ? .failed : .completed
                 stats = stats.recording(
                     JobResult(
@@ -71,7 +73,7 @@ struct MatchBenchmark {
         let meanMicros = Double(samples.reduce(0, +)) / Double(samples.count) / 1000
         print(
             """
-            in-process match with reserve: \(miners) miners, \(models) models, \(iterations) matches, one core
+            in-process match with reserve: \(miners) \(fresh ? "new " : "")miners, \(models) models, \(iterations) matches, one core
               fleet load: \(loadTime), full score refresh: \(refreshTime), resident memory \(rssBefore) MiB -> \(rssAfter) MiB (+\(rssAfter - rssBefore) MiB for the fleet)
               matched with a reservation: \(matched) of \(iterations)
               latency µs: p50 \(fmt(percentile(0.50)))  p90 \(fmt(percentile(0.90)))  p99 \(fmt(percentile(0.99)))  p99.9 \(fmt(percentile(0.999)))  max \(fmt(Double(samples.last!) / 1000))  mean \(fmt(meanMicros))

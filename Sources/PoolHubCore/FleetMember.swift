@@ -45,13 +45,6 @@ public struct FleetMember: Sendable {
         max(status?.currentLoad ?? 0, reservedSlots(at: now))
     }
 
-    public func hasFreeSlot(at now: Date) -> Bool { usedSlots(at: now) < miner.capabilities.maxConcurrentJobs }
-
-    /// Share of capacity in use, for spreading work among near-equal miners.
-    public func utilization(at now: Date) -> Double {
-        Double(usedSlots(at: now)) / Double(max(1, miner.capabilities.maxConcurrentJobs))
-    }
-
     /// The time a job is expected to take on this miner: its observed mean response time,
     /// or the prior estimate while it has none.
     public var estimatedTimeMs: Double { stats.observedResponseTimeMs ?? card.expectedResponseTimeMs }

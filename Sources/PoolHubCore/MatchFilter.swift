@@ -17,15 +17,15 @@ public struct FilterContext: Sendable {
 /// so an empty answer can say why. Missing data fails a filter, never passes it.
 public protocol MatchFilter: Sendable {
     var name: String { get }
-    func admits(_ member: FleetMember, in context: FilterContext) -> Bool
+    func admits(_ candidate: Candidate, in context: FilterContext) -> Bool
 }
 
 /// Heartbeat within the TTL (or inside the restart grace).
 public struct OnlineFilter: MatchFilter {
     public let name = "offline"
     public init() {}
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool {
-        c.heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: c.now)
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        c.heartbeat.isOnline(lastHeartbeatAt: m.lastHeartbeatAt, graceUntil: m.graceUntil, at: c.now)
     }
 }
 
@@ -33,14 +33,15 @@ public struct OnlineFilter: MatchFilter {
 public struct AvailableFilter: MatchFilter {
     public let name = "unavailable"
     public init() {}
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool { m.status?.available ?? false }
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool { m.available }
 }
 
+/// Miners the request excludes, by their slot in the fleet.
 public struct ExcludeFilter: MatchFilter {
     public let name = "excluded"
-    public let excluded: Set<MinerAddress>
-    public init(_ excluded: Set<MinerAddress>) { self.excluded = excluded }
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool { !excluded.contains(m.miner.address) }
+    public let slots: Set<Int32>
+    public init(slots: Set<Int32>) { self.slots = slots }
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool { !slots.contains(m.slot) }
 }
 
 /// `gpu_memory >= min_gpu_memory`; a miner that never said how much it has fails.
@@ -48,8 +49,8 @@ public struct GPUMemoryFilter: MatchFilter {
     public let name = "gpu_memory"
     public let minimum: Int
     public init(minimum: Int) { self.minimum = minimum }
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool {
-        guard let memory = m.miner.capabilities.gpuMemory else { return false }
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard let memory = m.gpuMemory else { return false }
         return memory >= minimum
     }
 }
@@ -58,7 +59,7 @@ public struct GPUMemoryFilter: MatchFilter {
 public struct CapacityFilter: MatchFilter {
     public let name = "at_capacity"
     public init() {}
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool { m.hasFreeSlot(at: c.now) }
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool { m.hasFreeSlot }
 }
 
 /// `estimated_time <= max_latency` of the request.
@@ -66,7 +67,7 @@ public struct LatencyFilter: MatchFilter {
     public let name = "latency"
     public let maxLatency: Double
     public init(maxLatency: Double) { self.maxLatency = maxLatency }
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool { m.estimatedTimeMs <= maxLatency }
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool { m.estimatedTimeMs <= maxLatency }
 }
 
 /// `[thresholds]` of scoring.toml, applied only once a miner has enough history to be judged;
@@ -74,8 +75,8 @@ public struct LatencyFilter: MatchFilter {
 public struct SuccessRateThreshold: MatchFilter {
     public let name = "success_rate"
     public init() {}
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool {
-        guard m.stats.outcomes >= ScoringPriors.thresholdOutcomes, let rate = m.stats.observedSuccessRate else {
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard m.outcomes >= ScoringPriors.thresholdOutcomes, let rate = m.observedSuccessRate else {
             return true
         }
         return rate >= c.thresholds.minSuccessRate
@@ -85,8 +86,8 @@ public struct SuccessRateThreshold: MatchFilter {
 public struct ResponseTimeThreshold: MatchFilter {
     public let name = "slow"
     public init() {}
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool {
-        guard m.stats.outcomes >= ScoringPriors.thresholdOutcomes, let mean = m.stats.observedResponseTimeMs else {
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard m.outcomes >= ScoringPriors.thresholdOutcomes, let mean = m.observedResponseTimeMs else {
             return true
         }
         return mean <= c.thresholds.maxLatency
@@ -96,8 +97,8 @@ public struct ResponseTimeThreshold: MatchFilter {
 public struct AvailabilityThreshold: MatchFilter {
     public let name = "availability"
     public init() {}
-    public func admits(_ m: FleetMember, in c: FilterContext) -> Bool {
-        guard m.uptime.observedSeconds >= ScoringPriors.thresholdSeconds, let share = m.uptime.observedAvailability else {
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard m.observedSeconds >= ScoringPriors.thresholdSeconds, let share = m.observedAvailability else {
             return true
         }
         return share >= c.thresholds.minAvailability
@@ -105,10 +106,10 @@ public struct AvailabilityThreshold: MatchFilter {
 }
 
 extension MatchRequest {
-    /// The filters this request needs, cheapest and most selective first.
-    public var filters: [any MatchFilter] {
+    /// The filters this request needs, cheapest and most selective first; `excluded` are the slots of `exclude`.
+    public func filters(excluded: Set<Int32>) -> [any MatchFilter] {
         var list: [any MatchFilter] = [OnlineFilter(), AvailableFilter()]
-        if !exclude.isEmpty { list.append(ExcludeFilter(exclude)) }
+        if !excluded.isEmpty { list.append(ExcludeFilter(slots: excluded)) }
         if let minGPUMemory { list.append(GPUMemoryFilter(minimum: minGPUMemory)) }
         list.append(CapacityFilter())
         if let maxLatency { list.append(LatencyFilter(maxLatency: maxLatency)) }

@@ -25,11 +25,21 @@ public struct MatchPipeline: Sendable {
         }
     }
 
+    /// `excluded` holds the fleet slots of the request's `exclude` addresses.
     public func select(
-        _ request: MatchRequest, from ranking: [Rank], members: [FleetMember], context: FilterContext,
-        rng: inout SplitMix64
+        _ request: MatchRequest, from ranking: [Rank], members: [FleetMember], excluded: Set<Int32> = [],
+        context: FilterContext, rng: inout SplitMix64
     ) -> Selection {
-        let filters = request.filters
+        members.withUnsafeBufferPointer { members in
+            select(request, from: ranking, members: members, excluded: excluded, context: context, rng: &rng)
+        }
+    }
+
+    private func select(
+        _ request: MatchRequest, from ranking: [Rank], members: UnsafeBufferPointer<FleetMember>, excluded: Set<Int32>,
+        context: FilterContext, rng: inout SplitMix64
+    ) -> Selection {
+        let filters = request.filters(excluded: excluded)
         var rejectedCounts = [Int](repeating: 0, count: filters.count)
         var hits: [(rank: Rank, bucket: Int64, utilization: Double, tiebreak: UInt64)] = []
         hits.reserveCapacity(request.limit + 4)
@@ -40,12 +50,12 @@ public struct MatchPipeline: Sendable {
             if hits.count >= request.limit && (bucket < cutoffBucket || hits.count >= request.limit + maxTiedExtra) {
                 break
             }
-            // The member is borrowed from the array, never copied: the walk touches many of them.
-            if let failed = Self.firstRejection(of: members[Int(rank.slot)], by: filters, in: context) {
-                rejectedCounts[failed] += 1
+            let candidate = Candidate(members, slot: rank.slot, at: context.now)
+            for i in filters.indices where !filters[i].admits(candidate, in: context) {
+                rejectedCounts[i] += 1
                 continue walk
             }
-            hits.append((rank, bucket, members[Int(rank.slot)].utilization(at: context.now), rng.next()))
+            hits.append((rank, bucket, candidate.utilization, rng.next()))
             if hits.count == request.limit { cutoffBucket = bucket }
         }
 
@@ -57,12 +67,6 @@ public struct MatchPipeline: Sendable {
         var rejected: [String: Int] = [:]
         for (i, count) in rejectedCounts.enumerated() where count > 0 { rejected[filters[i].name, default: 0] += count }
         return Selection(slots: hits.prefix(request.limit).map(\.rank.slot), rejected: rejected)
-    }
-
-    /// Index of the first filter that rejects `member`, nil when all admit it.
-    private static func firstRejection(of member: borrowing FleetMember, by filters: [any MatchFilter], in context: FilterContext) -> Int? {
-        for i in filters.indices where !filters[i].admits(member, in: context) { return i }
-        return nil
     }
 
     private func bucket(_ score: Double) -> Int64 {

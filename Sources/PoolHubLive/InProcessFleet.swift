@@ -133,8 +133,10 @@ public final class InProcessFleet: LiveState {
             }
             var selection = MatchPipeline.Selection(slots: [], rejected: [:])
             if request.limit > 0 {
+                let excluded = Set(request.exclude.compactMap { s.slots[$0] })
                 selection = pipeline.select(
-                    request, from: s.index.ranking(for: request.model), members: s.members, context: context, rng: &s.rng)
+                    request, from: s.index.ranking(for: request.model), members: s.members, excluded: excluded, context: context,
+                    rng: &s.rng)
             }
             if let model = request.model {
                 let elsewhere = s.index.count - s.index.ranking(for: model).count
@@ -192,6 +194,10 @@ public final class InProcessFleet: LiveState {
         }
     }
 
+    public func scores() -> [(address: MinerAddress, score: Double)] {
+        state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card.score) } }
+    }
+
     public func summary(at now: Date) -> FleetSummary {
         let heartbeat = settings.heartbeat
         return state.withLock { s in
@@ -240,10 +246,10 @@ extension InProcessFleet.State {
     }
 
     fileprivate func matched(_ slot: Int32, reservation: Reservation?) -> MatchedMiner {
-        let m = members[Int(slot)]
+        let i = Int(slot)
         return MatchedMiner(
-            address: m.miner.address, endpoint: m.miner.endpoint, score: m.card.score, estimatedTimeMs: m.estimatedTimeMs,
-            reservation: reservation)
+            address: members[i].miner.address, endpoint: members[i].miner.endpoint, score: members[i].card.score,
+            estimatedTimeMs: members[i].estimatedTimeMs, reservation: reservation)
     }
 
     fileprivate mutating func reserve(_ slot: Int32, jobID: String?, at now: Date, ttl: TimeInterval) -> Reservation {

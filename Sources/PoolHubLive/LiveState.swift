@@ -23,6 +23,8 @@ public protocol LiveState: Sendable {
     /// Forgets expired reservations.
     func sweep(at now: Date)
     func members(where predicate: (FleetMember) -> Bool) -> [FleetMember]
+    /// Every registered miner's current score, without copying the members.
+    func scores() -> [(address: MinerAddress, score: Double)]
     func summary(at now: Date) -> FleetSummary
 }
 

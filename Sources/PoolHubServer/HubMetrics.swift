@@ -45,9 +45,9 @@ final class HubMetrics: Sendable {
             Double(summary.activeReservations))
         var text = registry.emitToBuffer()
         text += Array("# HELP poolhub_miner_score Current score of each registered miner\n# TYPE poolhub_miner_score gauge\n".utf8)
-        for member in live.members(where: { _ in true }) {
+        for (address, score) in live.scores() {
             // Addresses are [A-Za-z0-9._:-] only, so they need no label escaping.
-            text += Array("poolhub_miner_score{address=\"\(member.miner.address)\"} \(member.score)\n".utf8)
+            text += Array("poolhub_miner_score{address=\"\(address)\"} \(score)\n".utf8)
         }
         return text
     }

@@ -10,8 +10,8 @@ struct PoolHubCommand: AsyncParsableCommand {
         commandName: "poolhub",
         abstract: "Pool Hub: the matchmaking gateway between a coordinator's jobs and GPU miners.",
         discussion: """
-            Settings come from the environment and from a .env file in the working directory (the real
-            environment wins): API_HOST, API_PORT, DATABASE_URL, METRICS_PORT, LOG_LEVEL, POOLHUB_API_KEYS,
+            Settings come from the environment and from a .env file in the working directory (the real \
+            environment wins): API_HOST, API_PORT, DATABASE_URL, METRICS_PORT, LOG_LEVEL, POOLHUB_API_KEYS, \
             HEARTBEAT_TTL_SECONDS, RESERVATION_TTL_SECONDS, SCORING_CONFIG and the rest listed in README.md.
             """,
         subcommands: [Serve.self, Migrate.self],
@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the hub: HTTP API, metrics and background services, until SIGTERM or SIGINT.",
         discussion: """
-            Applies pending migrations first. With no DATABASE_URL the hub keeps its data in SQLite at
+            Applies pending migrations first. With no DATABASE_URL the hub keeps its data in SQLite at \
             data/poolhub.sqlite and its hot state (heartbeats, reservations, scores) in this process.
             """)
 

@@ -6,60 +6,60 @@ import Testing
     let context = FilterContext(now: t0.addingTimeInterval(10), heartbeat: HeartbeatPolicy(ttl: 45), thresholds: ScoringConfig.standard.thresholds)
 
     @Test func onlineRejectsStaleAndMissingHeartbeats() {
-        #expect(OnlineFilter().admits(member("a"), in: context))
-        #expect(!OnlineFilter().admits(member("a", heartbeat: t0.addingTimeInterval(-40)), in: context))
-        #expect(!OnlineFilter().admits(member("a", heartbeat: nil), in: context))
+        #expect(OnlineFilter().admits(Candidate(member("a"), at: context.now), in: context))
+        #expect(!OnlineFilter().admits(Candidate(member("a", heartbeat: t0.addingTimeInterval(-40)), at: context.now), in: context))
+        #expect(!OnlineFilter().admits(Candidate(member("a", heartbeat: nil), at: context.now), in: context))
     }
 
     @Test func availableRejectsMinersThatSaidNo() {
-        #expect(!AvailableFilter().admits(member("a", available: false), in: context))
-        #expect(!AvailableFilter().admits(member("a", heartbeat: nil), in: context))
+        #expect(!AvailableFilter().admits(Candidate(member("a", available: false), at: context.now), in: context))
+        #expect(!AvailableFilter().admits(Candidate(member("a", heartbeat: nil), at: context.now), in: context))
     }
 
     @Test func gpuMemoryRejectsTooLittleAndUnknown() {
         let filter = GPUMemoryFilter(minimum: 8192)
-        #expect(filter.admits(member("a", gpuMemory: 8192), in: context))
-        #expect(!filter.admits(member("a", gpuMemory: 8191), in: context))
-        #expect(!filter.admits(member("a", gpuMemory: nil), in: context))
+        #expect(filter.admits(Candidate(member("a", gpuMemory: 8192), at: context.now), in: context))
+        #expect(!filter.admits(Candidate(member("a", gpuMemory: 8191), at: context.now), in: context))
+        #expect(!filter.admits(Candidate(member("a", gpuMemory: nil), at: context.now), in: context))
     }
 
     @Test func capacityCountsTheLargerOfLoadAndReservations() {
-        #expect(!CapacityFilter().admits(member("a", slots: 2, load: 2), in: context))
+        #expect(!CapacityFilter().admits(Candidate(member("a", slots: 2, load: 2), at: context.now), in: context))
         var m = member("a", slots: 2, load: 1)
         m.leases = [Reservation(id: .init(high: 1, low: 1), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600))]
         // load 1 and 1 reservation overlap: one slot used, one free.
-        #expect(CapacityFilter().admits(m, in: context))
+        #expect(CapacityFilter().admits(Candidate(m, at: context.now), in: context))
         m.leases.append(Reservation(id: .init(high: 2, low: 2), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
-        #expect(!CapacityFilter().admits(m, in: context))
+        #expect(!CapacityFilter().admits(Candidate(m, at: context.now), in: context))
         // Expired reservations hold nothing.
         m.leases[1].expiresAt = t0
-        #expect(CapacityFilter().admits(m, in: context))
+        #expect(CapacityFilter().admits(Candidate(m, at: context.now), in: context))
     }
 
     @Test func latencyComparesTheEstimatedTime() {
         let fast = MinerStats(completed: 3, failed: 0, responseTimeSumMs: 3000, responseTimeCount: 3, decayedAt: t0, jobsCompleted: 3, jobsFailed: 0, version: 3)
-        #expect(LatencyFilter(maxLatency: 1000).admits(member("a", stats: fast), in: context))
-        #expect(!LatencyFilter(maxLatency: 999).admits(member("a", stats: fast), in: context))
+        #expect(LatencyFilter(maxLatency: 1000).admits(Candidate(member("a", stats: fast), at: context.now), in: context))
+        #expect(!LatencyFilter(maxLatency: 999).admits(Candidate(member("a", stats: fast), at: context.now), in: context))
         // No history: the prior estimate (max_latency / 2 = 2500 ms) is what counts.
-        #expect(!LatencyFilter(maxLatency: 2000).admits(member("a"), in: context))
+        #expect(!LatencyFilter(maxLatency: 2000).admits(Candidate(member("a"), at: context.now), in: context))
     }
 
-    @Test func excludeRejectsListedAddresses() {
-        #expect(!ExcludeFilter([MinerAddress("a")!]).admits(member("a"), in: context))
-        #expect(ExcludeFilter([MinerAddress("a")!]).admits(member("b"), in: context))
+    @Test func excludeRejectsListedSlots() {
+        #expect(!ExcludeFilter(slots: [3]).admits(Candidate(member("a"), slot: 3, at: context.now), in: context))
+        #expect(ExcludeFilter(slots: [3]).admits(Candidate(member("b"), slot: 4, at: context.now), in: context))
     }
 
     @Test func thresholdsApplyOnlyWithEnoughHistory() {
         let poorFew = MinerStats(completed: 1, failed: 4, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 1, jobsFailed: 4, version: 5)
         let poorMany = MinerStats(completed: 7, failed: 5, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 7, jobsFailed: 5, version: 12)
-        #expect(SuccessRateThreshold().admits(member("a", stats: poorFew), in: context))
-        #expect(!SuccessRateThreshold().admits(member("a", stats: poorMany), in: context))
+        #expect(SuccessRateThreshold().admits(Candidate(member("a", stats: poorFew), at: context.now), in: context))
+        #expect(!SuccessRateThreshold().admits(Candidate(member("a", stats: poorMany), at: context.now), in: context))
         let slow = MinerStats(completed: 12, failed: 0, responseTimeSumMs: 12 * 6000, responseTimeCount: 12, decayedAt: t0, jobsCompleted: 12, jobsFailed: 0, version: 12)
-        #expect(!ResponseTimeThreshold().admits(member("a", stats: slow), in: context))
+        #expect(!ResponseTimeThreshold().admits(Candidate(member("a", stats: slow), at: context.now), in: context))
         let flaky = UptimeLedger(onlineSeconds: 3000, observedSeconds: 3600, accountedUntil: t0)
-        #expect(!AvailabilityThreshold().admits(member("a", uptime: flaky), in: context))
+        #expect(!AvailabilityThreshold().admits(Candidate(member("a", uptime: flaky), at: context.now), in: context))
         let young = UptimeLedger(onlineSeconds: 300, observedSeconds: 600, accountedUntil: t0)
-        #expect(AvailabilityThreshold().admits(member("a", uptime: young), in: context))
+        #expect(AvailabilityThreshold().admits(Candidate(member("a", uptime: young), at: context.now), in: context))
     }
 }
 

@@ -3,9 +3,10 @@
 local requests = {}
 local counter = 0
 init = function(args)
-  for i, m in ipairs(dofile(args[1])) do
-    requests[i] = wrk.format("POST", "/api/v1/miners/" .. m[1] .. "/status",
-      {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. m[2]},
+  for line in io.lines(args[1]) do
+    local address, token = line:match("(%S+) (%S+)")
+    requests[#requests + 1] = wrk.format("POST", "/api/v1/miners/" .. address .. "/status",
+      {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token},
       '{"available":true,"current_load":1,"gpu_utilization":0.5,"temperature":61}')
   end
 end

@@ -18,11 +18,11 @@ DATABASE_URL="sqlite:$work/hub.sqlite" RESERVATION_TTL_SECONDS=1 HEARTBEAT_TTL_S
 "$bin/poolhub-bench" echo 18099 >"$work/echo.log" 2>&1 &
 for _ in $(seq 100); do curl -sf localhost:18080/health >/dev/null && break; sleep 0.1; done
 
-python3 scripts/bench/populate.py http://127.0.0.1:18080 "$miners" "$work/miners.lua"
+python3 scripts/bench/populate.py http://127.0.0.1:18080 "$miners" "$work/miners.txt"
 echo "hub resident memory with $miners miners: $(ps -o rss= -p "$(pgrep -f 'poolhub serve --env-file /dev/null')" | awk '{print int($1/1024)}') MiB"
 
 run() { echo "== $1"; shift; wrk -t2 -c64 -d"${seconds}s" --latency "$@" | grep -E 'Requests/sec|Latency  |50%|99%|Non-2xx'; }
 run "echo baseline (POST /echo)" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo
 run "match with reserve (POST /api/v1/match)" -s scripts/bench/match.lua http://127.0.0.1:18080
-run "heartbeats (POST /api/v1/miners/{address}/status)" -s scripts/bench/heartbeat.lua http://127.0.0.1:18080 -- "$work/miners.lua"
+run "heartbeats (POST /api/v1/miners/{address}/status)" -s scripts/bench/heartbeat.lua http://127.0.0.1:18080 -- "$work/miners.txt"
 curl -s localhost:18080/api/v1/status; echo

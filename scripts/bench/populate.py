@@ -25,5 +25,5 @@ for i in range(count):
     post("/api/v1/miners/%s/status" % address, {"available": True, "current_load": i % 3}, token)
     tokens.append((address, token))
 with open(out, "w") as f:
-    f.write("return {\n" + ",\n".join('{"%s","%s"}' % t for t in tokens) + "\n}\n")
+    f.writelines("%s %s\n" % t for t in tokens)
 print("registered %d miners" % count)
