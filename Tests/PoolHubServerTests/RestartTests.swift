@@ -129,6 +129,46 @@ final class HubProcess: Sendable {
         #expect((again.json["miners"] as? [[String: Any]])?.first?["address"] as? String == "0xabc")
     }
 
+    @Test func migrateAppliesOnceAndExits() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for _ in 0..<2 {
+            let process = Process()
+            process.executableURL = HubProcess.binary
+            process.arguments = ["migrate"]
+            process.environment = ["PATH": "/usr/bin:/bin", "LOG_LEVEL": "warning"]
+            process.currentDirectoryURL = directory
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("migrations applied"))
+        }
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/poolhub.sqlite").path))
+    }
+
+    @Test func metricsAlsoServedOnMetricsPort() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let metricsPort = Int.random(in: 20_000..<40_000)
+        let hub = try await HubProcess.start(in: directory, environment: ["METRICS_PORT": String(metricsPort)])
+        defer { hub.stop() }
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics")
+        request.method = .GET
+        var text = ""
+        // The metrics listener starts beside the API one; give it a moment to bind.
+        for _ in 0..<100 where text.isEmpty {
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)) {
+                text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        #expect(text.contains("poolhub_miners_total"))
+    }
+
     @Test func aBadSettingStopsStartUpWithOneLine() throws {
         let process = Process()
         process.executableURL = HubProcess.binary
