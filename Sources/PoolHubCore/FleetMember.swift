@@ -1,20 +1,21 @@
 public import Foundation
 
 /// Everything the matcher knows about one registered miner, kept together so a candidate walk
-/// touches one value per miner.
+/// touches one value per miner. Declaration order is layout order: what the filters read comes first,
+/// so a candidate costs a few adjacent cache lines.
 public struct FleetMember: Sendable {
-    public var miner: Miner
-    public var credential: MinerCredential
-    public var stats: MinerStats
-    public var uptime: UptimeLedger
     public var status: LiveStatus?
     /// Set after a hub restart for miners that were online when it stopped.
     public var graceUntil: Date?
-    public var card: ScoreCard
-    /// Set once the miner deregistered: it is kept for reads and history, never matched.
-    public var deregisteredAt: Date?
     /// Expiry of each slot the hub has reserved on this miner (expired ones are purged lazily).
     public var leases: [Reservation] = []
+    public var stats: MinerStats
+    public var uptime: UptimeLedger
+    public var card: ScoreCard
+    public var miner: Miner
+    public var credential: MinerCredential
+    /// Set once the miner deregistered: it is kept for reads and history, never matched.
+    public var deregisteredAt: Date?
 
     public init(
         miner: Miner, credential: MinerCredential, stats: MinerStats, uptime: UptimeLedger, status: LiveStatus?,
