@@ -9,21 +9,16 @@ struct JSONWriter {
 
     init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
-    mutating func object(_ body: (inout JSONWriter) -> Void) {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
-        atStart = true
-        body(&self)
-        bytes.append(UInt8(ascii: "}"))
-        atStart = false
-    }
+    mutating func object(_ body: (inout JSONWriter) -> Void) { container(UInt8(ascii: "{"), UInt8(ascii: "}"), body) }
 
-    mutating func array(_ body: (inout JSONWriter) -> Void) {
+    mutating func array(_ body: (inout JSONWriter) -> Void) { container(UInt8(ascii: "["), UInt8(ascii: "]"), body) }
+
+    private mutating func container(_ open: UInt8, _ close: UInt8, _ body: (inout JSONWriter) -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        bytes.append(open)
         atStart = true
         body(&self)
-        bytes.append(UInt8(ascii: "]"))
+        bytes.append(close)
         atStart = false
     }
 
