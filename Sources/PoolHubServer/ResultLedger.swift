@@ -12,7 +12,6 @@ struct ResultLedger: Sendable {
 
     /// Returns true when the report was counted now, false when it repeats one already counted.
     func record(_ result: JobResult) async throws -> Bool {
-        guard live.member(result.address) != nil else { throw APIError.notFound("Miner \(result.address)") }
         switch try await store.recordResult(result, decay: decay) {
         case .recorded(let stats):
             live.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: clock.now())
