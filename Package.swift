@@ -28,18 +28,34 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "PoolHubCore", swiftSettings: swiftSettings),
+        .target(
+            name: "RESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PoolHubStore",
             dependencies: [
                 "PoolHubCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "PoolHubLive", dependencies: ["PoolHubCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "PoolHubLive",
+            dependencies: ["PoolHubCore", "RESP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PoolHubServer",
             dependencies: [
@@ -72,7 +88,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PoolHubCoreTests", dependencies: ["PoolHubCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "PoolHubStoreTests", dependencies: ["PoolHubStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RESPTests",
+            dependencies: [
+                "RESP",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PoolHubStoreTests",
+            dependencies: ["PoolHubStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PoolHubLiveTests", dependencies: ["PoolHubLive"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PoolHubServerTests",
@@ -81,6 +110,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "RESP",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,4 @@
+import RESP
+import Testing
+
+@Suite struct RESPPlaceholderTests {}
