@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The test command (README.md, .ci/run): installs what the suite needs, then runs all of it.
+# The test command (README.md, .ci/run): installs what the suite needs, then runs all of it twice:
+#   pass 1, the embedded default: SQLite + in-process hot state;
+#   pass 2, shared mode: the same suite with throwaway PostgreSQL + Redis servers on loopback
+#           (scripts/test-services.sh), which also runs the tests that need them.
+# With CI=true pass 2 is mandatory: no servers, no green run. Elsewhere, when the servers cannot be
+# started, pass 2 is skipped with a loud warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
+# shellcheck disable=SC2043 # a list of one, kept a list so that adding a package is one word
 for package in libsqlite3-dev; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
@@ -12,7 +18,37 @@ if ((${#missing[@]})); then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi
 
-# Hubs that a crashed test started on loopback must not outlive the run.
-trap 'pkill -f "poolhub serve --host 127.0.0.1 --port 0" || true' EXIT
+services_dir=""
+cleanup() {
+  # Hubs that a crashed test started on loopback must not outlive the run.
+  pkill -f "poolhub serve --host 127.0.0.1 --port 0" || true
+  if [[ -n $services_dir ]]; then
+    scripts/test-services.sh stop "$services_dir" || true
+  fi
+}
+trap cleanup EXIT
+
+test_env=(POOLHUB_TEST_POSTGRES_URL POOLHUB_TEST_REDIS_URL POOLHUB_TEST_REDIS_SERVER POOLHUB_TEST_PG_BIN)
+
 swift build --build-tests
-swift test
+
+echo "=== pass 1/2: embedded (SQLite + in-process) ==="
+env "${test_env[@]/#/-u}" swift test
+
+services_dir=$(mktemp -d)
+if services=$(scripts/test-services.sh start "$services_dir"); then
+  eval "$services"
+  echo "=== pass 2/2: shared (PostgreSQL $POOLHUB_TEST_POSTGRES_URL + Redis $POOLHUB_TEST_REDIS_URL) ==="
+  swift test
+elif [[ ${CI:-} == true ]]; then
+  echo "error: PostgreSQL + Redis could not be started; CI requires the shared-mode pass" >&2
+  exit 1
+else
+  {
+    echo
+    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    echo "!!! WARNING: PostgreSQL + Redis could not be started (see above): pass 2/2 (shared mode)"
+    echo "!!! was SKIPPED. Only the embedded mode was tested; CI (CI=true) would fail here."
+    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+  } >&2
+fi
