@@ -39,6 +39,8 @@ public protocol HubStore: Sendable {
     /// Applies pending migrations; returns the versions applied now.
     @discardableResult func migrate() async throws -> [Int]
     func loadMiners() async throws -> [StoredMiner]
+    /// The same row `loadMiners` gives for `address`; nil when the address is unknown.
+    func loadMiner(_ address: MinerAddress) async throws -> StoredMiner?
     /// Inserts a new miner; false when the address is already taken.
     func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool
     /// Updates a known miner's profile and credential and clears any deregistration.

@@ -22,8 +22,7 @@ public final class SQLiteHubStore: HubStore {
 
     public func migrate() async throws -> [Int] {
         try await pool.write { db in
-            try db.execute(
-                sql: "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+            try db.execute(sql: Migration.sqliteLedger)
             let applied = Set(try Int.fetchAll(db, sql: "SELECT version FROM schema_migrations"))
             var now: [Int] = []
             for migration in Migration.all where !applied.contains(migration.version) {
@@ -37,21 +36,26 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
+    /// Every column of a stored miner; `WHERE`/`ORDER BY` follow.
+    private static let minerSelect = """
+        SELECT m.*, s.completed, s.failed, s.response_time_sum_ms, s.response_time_count, s.decayed_at,
+               s.jobs_completed, s.jobs_failed, s.version,
+               st.available, st.current_load, st.gpu_utilization, st.temperature, st.last_heartbeat_at,
+               st.online_seconds, st.observed_seconds, st.accounted_until
+        FROM miners m
+        JOIN miner_stats s ON s.address = m.address
+        LEFT JOIN miner_status st ON st.address = m.address
+        """
+
     public func loadMiners() async throws -> [StoredMiner] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT m.*, s.completed, s.failed, s.response_time_sum_ms, s.response_time_count, s.decayed_at,
-                           s.jobs_completed, s.jobs_failed, s.version,
-                           st.available, st.current_load, st.gpu_utilization, st.temperature, st.last_heartbeat_at,
-                           st.online_seconds, st.observed_seconds, st.accounted_until
-                    FROM miners m
-                    JOIN miner_stats s ON s.address = m.address
-                    LEFT JOIN miner_status st ON st.address = m.address
-                    ORDER BY m.address
-                    """)
-            return try rows.map(Self.storedMiner)
+            try Row.fetchAll(db, sql: Self.minerSelect + " ORDER BY m.address").map(Self.storedMiner)
+        }
+    }
+
+    public func loadMiner(_ address: MinerAddress) async throws -> StoredMiner? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: Self.minerSelect + " WHERE m.address = ?", arguments: [address.value]).map(Self.storedMiner)
         }
     }
 
@@ -221,15 +225,5 @@ extension SQLiteHubStore {
         return JobResult(
             jobID: row["job_id"], address: address, outcome: outcome, responseTimeMs: row["response_time_ms"],
             gpuSeconds: row["gpu_seconds"], error: row["error"], reportedAt: date(row, "reported_at")!)
-    }
-}
-
-public enum StoreError: Error, CustomStringConvertible {
-    case corrupt(String)
-
-    public var description: String {
-        switch self {
-        case .corrupt(let what): "stored data is not readable: \(what)"
-        }
     }
 }

@@ -1,0 +1,185 @@
+public import Foundation
+public import Logging
+public import PoolHubCore
+import PostgresNIO
+
+/// The production store: PostgreSQL through a pool of connections (postgres-nio's `PostgresClient`).
+///
+/// Behaves exactly like `SQLiteHubStore`; several hub instances may share one database.
+public final class PostgresHubStore: HubStore {
+    let client: PostgresClient
+    let logger: Logger
+    /// How long a request may wait for a connection before the database counts as unavailable.
+    let connectionWait: Duration
+
+    /// Held (per transaction) while migrating, so that instances starting together apply each migration once.
+    static let migrationLockKey: Int64 = 0x506F_6F6C_4875_6201  // "PoolHub" + 1
+
+    public init(location: PostgresLocation, maxConnections: Int = 20, connectionWait: Duration = .seconds(3), logger: Logger) {
+        var configuration = location.clientConfiguration(connectTimeout: connectionWait)
+        configuration.options.maximumConnections = maxConnections
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+        self.connectionWait = connectionWait
+    }
+
+    /// Runs the connection pool; queries need it running. Returns when the task is cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    public func migrate() async throws -> [Int] {
+        try await withTransaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: self.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: Migration.postgresLedger), logger: self.logger)
+            let rows = try await connection.query("SELECT version FROM schema_migrations", logger: self.logger).collect()
+            let applied = Set(try rows.map { try $0.decode(Int.self) })
+            var now: [Int] = []
+            for migration in Migration.all where !applied.contains(migration.version) {
+                for statement in migration.postgres {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(migration.version), \(migration.name), \(Date().timeIntervalSince1970))
+                    """, logger: self.logger)
+                now.append(migration.version)
+            }
+            return now
+        }
+    }
+
+    public func loadMiners() async throws -> [StoredMiner] {
+        try await withConnection { connection in
+            let query = PostgresQuery(unsafeSQL: Self.minerSelect + " ORDER BY m.address")
+            return try await connection.query(query, logger: self.logger).collect().map(Self.storedMiner)
+        }
+    }
+
+    public func loadMiner(_ address: MinerAddress) async throws -> StoredMiner? {
+        try await withConnection { connection in
+            var query = PostgresQuery(unsafeSQL: Self.minerSelect + " WHERE m.address = $1")
+            query.binds.append(address.value)
+            return try await connection.query(query, logger: self.logger).collect().first.map(Self.storedMiner)
+        }
+    }
+
+    public func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool {
+        let profile = try Profile(miner, credential: credential)
+        return try await withTransaction { connection in
+            let registered = miner.registeredAt.timeIntervalSince1970
+            // ON CONFLICT: two instances registering one address at once must not both succeed.
+            let inserted = try await connection.query(
+                """
+                INSERT INTO miners (address, endpoint, models, gpu_memory, max_concurrent_jobs, stake, region, tags,
+                                    token_salt, token_digest, registered_at, updated_at)
+                VALUES (\(profile.address), \(profile.endpoint), \(profile.models), \(profile.gpuMemory),
+                        \(profile.maxConcurrentJobs), \(profile.stake), \(profile.region), \(profile.tags),
+                        \(profile.salt), \(profile.digest), \(registered), \(registered))
+                ON CONFLICT (address) DO NOTHING
+                RETURNING address
+                """, logger: self.logger
+            ).collect()
+            guard !inserted.isEmpty else { return false }
+            try await connection.query(
+                """
+                INSERT INTO miner_stats (address, completed, failed, response_time_sum_ms, response_time_count, decayed_at,
+                                         jobs_completed, jobs_failed, version)
+                VALUES (\(profile.address), \(stats.completed), \(stats.failed), \(stats.responseTimeSumMs),
+                        \(stats.responseTimeCount), \(stats.decayedAt.timeIntervalSince1970), \(stats.jobsCompleted),
+                        \(stats.jobsFailed), \(stats.version))
+                """, logger: self.logger)
+            return true
+        }
+    }
+
+    public func updateMiner(_ miner: Miner, credential: MinerCredential, at now: Date) async throws {
+        let p = try Profile(miner, credential: credential)
+        try await withConnection { connection in
+            _ = try await connection.query(
+                """
+                UPDATE miners SET endpoint = \(p.endpoint), models = \(p.models), gpu_memory = \(p.gpuMemory),
+                    max_concurrent_jobs = \(p.maxConcurrentJobs), stake = \(p.stake), region = \(p.region), tags = \(p.tags),
+                    token_salt = \(p.salt), token_digest = \(p.digest), updated_at = \(now.timeIntervalSince1970),
+                    deregistered_at = NULL
+                WHERE address = \(p.address)
+                """, logger: self.logger)
+        }
+    }
+
+    public func deregister(_ address: MinerAddress, at now: Date) async throws {
+        let seconds = now.timeIntervalSince1970
+        try await withConnection { connection in
+            _ = try await connection.query(
+                """
+                UPDATE miners SET deregistered_at = \(seconds), updated_at = \(seconds)
+                WHERE address = \(address.value) AND deregistered_at IS NULL
+                """, logger: self.logger)
+        }
+    }
+
+    public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws {
+        try await withConnection { connection in
+            _ = try await connection.query(
+                """
+                INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
+                                          last_heartbeat_at, online_seconds, observed_seconds, accounted_until)
+                VALUES (\(address.value), \(status.available), \(status.currentLoad), \(status.gpuUtilization),
+                        \(status.temperature), \(status.lastHeartbeatAt.timeIntervalSince1970), \(uptime.onlineSeconds),
+                        \(uptime.observedSeconds), \(uptime.accountedUntil?.timeIntervalSince1970))
+                ON CONFLICT (address) DO UPDATE SET
+                    available = excluded.available, current_load = excluded.current_load,
+                    gpu_utilization = excluded.gpu_utilization, temperature = excluded.temperature,
+                    last_heartbeat_at = excluded.last_heartbeat_at, online_seconds = excluded.online_seconds,
+                    observed_seconds = excluded.observed_seconds, accounted_until = excluded.accounted_until
+                WHERE excluded.last_heartbeat_at >= miner_status.last_heartbeat_at
+                """, logger: self.logger)
+        }
+    }
+
+    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+        try await withTransaction { connection in
+            // The row lock orders every result of one miner, so no two read the same stats and lose an update.
+            guard
+                let statsRow = try await connection.query(
+                    "SELECT * FROM miner_stats WHERE address = \(result.address.value) FOR UPDATE", logger: self.logger
+                ).collect().first
+            else { return .unknownMiner }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO job_results (job_id, address, status, response_time_ms, gpu_seconds, error, reported_at)
+                VALUES (\(result.jobID), \(result.address.value), \(result.outcome.rawValue), \(result.responseTimeMs),
+                        \(result.gpuSeconds), \(result.error), \(result.reportedAt.timeIntervalSince1970))
+                ON CONFLICT (job_id, address) DO NOTHING
+                RETURNING job_id
+                """, logger: self.logger
+            ).collect()
+            guard !inserted.isEmpty else {
+                let row = try await connection.query(
+                    "SELECT * FROM job_results WHERE job_id = \(result.jobID) AND address = \(result.address.value)",
+                    logger: self.logger
+                ).collect().first
+                guard let row else { throw StoreError.corrupt("job result \(result.jobID) conflicts but is missing") }
+                let existing = try Self.jobResult(row)
+                return existing.isSameReport(as: result) ? .duplicate(existing) : .conflict(existing)
+            }
+            let s = try Self.stats(PostgresRandomAccessRow(statsRow)).recording(result, decay: decay)
+            try await connection.query(
+                """
+                UPDATE miner_stats SET completed = \(s.completed), failed = \(s.failed),
+                    response_time_sum_ms = \(s.responseTimeSumMs), response_time_count = \(s.responseTimeCount),
+                    decayed_at = \(s.decayedAt.timeIntervalSince1970), jobs_completed = \(s.jobsCompleted),
+                    jobs_failed = \(s.jobsFailed), version = \(s.version)
+                WHERE address = \(result.address.value)
+                """, logger: self.logger)
+            return .recorded(s)
+        }
+    }
+
+    public func ping() async throws {
+        try await withConnection { connection in
+            _ = try await connection.query("SELECT 1", logger: self.logger)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import PoolHubCore
+import PoolHubStore
+import Testing
+
+/// What only the PostgreSQL store has: several instances on one database, and a server that can go away.
+@Suite struct PostgresHubStoreTests {
+    @Test(.enabled(if: TestPostgres.isConfigured)) func instancesStartingTogetherMigrateOnce() async throws {
+        let location = try await TestPostgres.createDatabase()
+        let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await TestDatabase.postgres(location).withStore { try await $0.migrate() } }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(applied.sorted { $0.count < $1.count } == [[], [], [], [1]])
+    }
+
+    @Test func aClosedPortIsUnavailableQuickly() async throws {
+        // Nothing listens on port 1 of loopback: every connection attempt is refused.
+        let store = PostgresHubStore(
+            location: PostgresLocation(host: "127.0.0.1", port: 1, username: "nobody", database: "none"), logger: testLogger)
+        try await withRunning(store) {
+            let started = ContinuousClock.now
+            await #expect(throws: StoreError.self) { try await store.ping() }
+            do {
+                _ = try await store.loadMiners()
+                Issue.record("a closed port answered")
+            } catch let error as StoreError {
+                guard case .unavailable = error else { throw error }
+            }
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed < .seconds(8), "two calls took \(elapsed)")
+        }
+    }
+
+    @Test func aStoreWhosePoolIsNotRunningIsUnavailable() async throws {
+        let store = PostgresHubStore(
+            location: PostgresLocation(host: "127.0.0.1", port: 1, username: "nobody", database: "none"),
+            connectionWait: .milliseconds(300), logger: testLogger)
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.unavailable("no connection to PostgreSQL within 0.3 seconds")) { try await store.ping() }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test(.enabled(if: TestPostgres.isConfigured)) func sqlErrorsAreNotUnavailability() async throws {
+        let location = try await TestPostgres.createDatabase()
+        try await TestDatabase.postgres(location).withStore { store in
+            // Not migrated: the tables are missing, which is an SQL error from a live server.
+            do {
+                _ = try await store.loadMiners()
+                Issue.record("loaded miners without tables")
+            } catch let error as StoreError {
+                Issue.record("SQL error reported as \(error)")
+            } catch {}
+        }
+    }
+
+    @Test(.enabled(if: ThrowawayCluster.isPossible), .timeLimit(.minutes(2)))
+    func recoversWhenTheServerComesBack() async throws {
+        let cluster = try ThrowawayCluster()
+        defer { cluster.destroy() }
+        try cluster.start()
+        let store = PostgresHubStore(location: cluster.location, logger: testLogger)
+        try await withRunning(store) {
+            try await store.migrate()
+            #expect(try await store.insertMiner(sampleMiner(), credential: credential, stats: MinerStats(decayedAt: t0)))
+
+            try cluster.stop()
+            let started = ContinuousClock.now
+            do {
+                _ = try await store.loadMiners()
+                Issue.record("a stopped server answered")
+            } catch let error as StoreError {
+                guard case .unavailable = error else { throw error }
+            }
+            let failedAfter = ContinuousClock.now - started
+            #expect(failedAfter < .seconds(5), "unavailable only after \(failedAfter)")
+            // Still down: every call answers within the bound.
+            let again = ContinuousClock.now
+            await #expect(throws: StoreError.self) { try await store.ping() }
+            #expect(ContinuousClock.now - again < .seconds(5))
+
+            try cluster.start()
+            let restarted = ContinuousClock.now
+            let recovered = await eventually(within: .seconds(30), every: .milliseconds(200)) {
+                (try? await store.ping()) != nil
+            }
+            #expect(recovered, "no recovery within 30 s")
+            print("PostgreSQL stopped: unavailable after \(failedAfter); restarted: answering again after \(ContinuousClock.now - restarted)")
+            #expect(try await store.loadMiners().map(\.miner) == [sampleMiner()])
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import PoolHubStore
+import Testing
+
+@Suite struct SchedulerLockTests {
+    @Test func aSoleInstanceAlwaysHoldsTheLock() async {
+        let lock = SoleInstanceLock()
+        #expect(lock.isHeld)
+        let task = Task { await lock.run() }
+        task.cancel()
+        await task.value
+        #expect(lock.isHeld)
+    }
+
+    @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(1)))
+    func oneInstanceHoldsAndTheOtherTakesOverWhenItStops() async throws {
+        let location = try await TestPostgres.createDatabase()
+        let retry = Duration.milliseconds(100)
+        let first = PostgresSchedulerLock(location: location, retryInterval: retry, logger: testLogger)
+        let second = PostgresSchedulerLock(location: location, retryInterval: retry, logger: testLogger)
+        let firstTask = Task { await first.run() }
+        let secondTask = Task { await second.run() }
+        defer {
+            firstTask.cancel()
+            secondTask.cancel()
+        }
+
+        #expect(await eventually(within: .seconds(5)) { first.isHeld || second.isHeld })
+        // For several retry intervals, never both.
+        var bothSeen = false
+        _ = await eventually(within: .milliseconds(600)) {
+            if first.isHeld && second.isHeld { bothSeen = true }
+            return false
+        }
+        #expect(!bothSeen)
+        #expect(first.isHeld != second.isHeld)
+
+        let (holder, holderTask, other) = first.isHeld ? (first, firstTask, second) : (second, secondTask, first)
+        holderTask.cancel()
+        await holderTask.value
+        #expect(!holder.isHeld)
+        #expect(await eventually(within: .seconds(2)) { other.isHeld }, "the other instance did not take over")
+    }
+
+    @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(1)))
+    func differentKeysAreIndependent() async throws {
+        let location = try await TestPostgres.createDatabase()
+        let a = PostgresSchedulerLock(location: location, key: 1, retryInterval: .milliseconds(100), logger: testLogger)
+        let b = PostgresSchedulerLock(location: location, key: 2, retryInterval: .milliseconds(100), logger: testLogger)
+        let tasks = [Task { await a.run() }, Task { await b.run() }]
+        defer { tasks.forEach { $0.cancel() } }
+        #expect(await eventually(within: .seconds(5)) { a.isHeld && b.isHeld })
+    }
+}
