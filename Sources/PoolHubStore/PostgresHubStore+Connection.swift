@@ -19,6 +19,8 @@ extension PostgresHubStore {
                 group.addTask {
                     try await self.client.withConnection { connection in
                         lease.leased.store(true, ordering: .releasing)
+                        // postgres-nio never answers a query written to a closed connection; fail instead.
+                        guard !connection.isClosed else { throw StoreError.unavailable("the connection was closed") }
                         return try await body(connection)
                     }
                 }

@@ -28,7 +28,7 @@ public final class PostgresHubStore: HubStore {
         await client.run()
     }
 
-    public func migrate() async throws -> [Int] {
+    @discardableResult public func migrate() async throws -> [Int] {
         try await withTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: self.logger)
             try await connection.query(PostgresQuery(unsafeSQL: Migration.postgresLedger), logger: self.logger)

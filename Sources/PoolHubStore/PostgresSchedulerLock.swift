@@ -74,6 +74,9 @@ public final class PostgresSchedulerLock: SchedulerLock {
     /// The boolean answer of `query`, or an error when it takes longer than `answerWait`:
     /// a silent server must not leave this instance believing it still holds the lock.
     private func answer(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Bool {
+        // A query written to an already closed connection is never answered (postgres-nio drops it), and a task
+        // group waits for all its children: so ask only an open connection, and close it when it stays silent.
+        guard !connection.isClosed else { throw StoreError.unavailable("the lock's connection is closed") }
         let wait = answerWait
         let logger = logger
         return try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -83,6 +86,7 @@ public final class PostgresSchedulerLock: SchedulerLock {
             }
             group.addTask {
                 try await Task.sleep(for: wait)
+                try? await connection.close()
                 throw StoreError.unavailable("PostgreSQL did not answer within \(wait)")
             }
             defer { group.cancelAll() }

@@ -58,15 +58,15 @@ import Testing
 
     @Test(.enabled(if: ThrowawayCluster.isPossible), .timeLimit(.minutes(2)))
     func recoversWhenTheServerComesBack() async throws {
-        let cluster = try ThrowawayCluster()
+        let cluster = try await ThrowawayCluster()
         defer { cluster.destroy() }
-        try cluster.start()
+        try await cluster.start()
         let store = PostgresHubStore(location: cluster.location, logger: testLogger)
         try await withRunning(store) {
             try await store.migrate()
             #expect(try await store.insertMiner(sampleMiner(), credential: credential, stats: MinerStats(decayedAt: t0)))
 
-            try cluster.stop()
+            try await cluster.stop()
             let started = ContinuousClock.now
             do {
                 _ = try await store.loadMiners()
@@ -81,7 +81,7 @@ import Testing
             await #expect(throws: StoreError.self) { try await store.ping() }
             #expect(ContinuousClock.now - again < .seconds(5))
 
-            try cluster.start()
+            try await cluster.start()
             let restarted = ContinuousClock.now
             let recovered = await eventually(within: .seconds(30), every: .milliseconds(200)) {
                 (try? await store.ping()) != nil

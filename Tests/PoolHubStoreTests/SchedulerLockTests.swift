@@ -51,3 +51,23 @@ import Testing
         #expect(await eventually(within: .seconds(5)) { a.isHeld && b.isHeld })
     }
 }
+
+extension SchedulerLockTests {
+    @Test(.enabled(if: ThrowawayCluster.isPossible), .timeLimit(.minutes(1)))
+    func aLostServerDropsTheLockAndARestartedOneGivesItBack() async throws {
+        let cluster = try await ThrowawayCluster()
+        defer { cluster.destroy() }
+        try await cluster.start()
+        let lock = PostgresSchedulerLock(location: cluster.location, retryInterval: .milliseconds(100), logger: testLogger)
+        let task = Task { await lock.run() }
+        defer { task.cancel() }
+        #expect(await eventually(within: .seconds(5)) { lock.isHeld })
+        try await cluster.stop()
+        #expect(await eventually(within: .seconds(2)) { !lock.isHeld }, "still claims the lock with the server down")
+        try await cluster.start()
+        #expect(await eventually(within: .seconds(10)) { lock.isHeld }, "did not take the lock again")
+        task.cancel()
+        await task.value
+        #expect(!lock.isHeld)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import PoolHubStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,10 @@ import Glibc
 
 /// A PostgreSQL 15 cluster of one test's own, so the test can stop and start the server.
 /// PostgreSQL refuses to run as root; as root the cluster runs as the system user `pgci`.
-struct ThrowawayCluster: Sendable {
+///
+/// The server runs in the foreground as our child (not through `pg_ctl start`, whose daemonised server
+/// keeps Foundation's `Process` from ever seeing pg_ctl exit), and nothing here blocks a thread.
+final class ThrowawayCluster: Sendable {
     static let bin = "/usr/lib/postgresql/15/bin"
     static let systemUser = "pgci"
 
@@ -17,38 +21,58 @@ struct ThrowawayCluster: Sendable {
 
     let directory: String
     let port: Int
+    private let server = Mutex<Process?>(nil)
 
-    init() throws {
+    init() async throws {
         directory = "/tmp/poolhub-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if geteuid() == 0 { try Self.run("/bin/chown", [Self.systemUser, directory], asSystemUser: false) }
-        try Self.run("\(Self.bin)/initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "poolhub"])
         port = try Self.freePort()
+        if geteuid() == 0 { try await Self.run("/bin/chown", [Self.systemUser, directory], asSystemUser: false) }
+        try await Self.run("\(Self.bin)/initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "poolhub"])
     }
 
     var location: PostgresLocation {
         PostgresLocation(host: "127.0.0.1", port: port, username: "poolhub", database: "postgres")
     }
 
-    func start() throws {
-        try Self.run(
-            "\(Self.bin)/pg_ctl",
-            [
-                "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-o",
-                "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off", "start",
-            ])
+    /// Starts the server and returns once it accepts connections.
+    func start() async throws {
+        let process = Self.process(
+            "\(Self.bin)/postgres",
+            ["-D", "\(directory)/data", "-c", "listen_addresses=127.0.0.1", "-p", "\(port)", "-k", directory, "-c", "fsync=off"])
+        try process.run()
+        server.withLock { $0 = process }
+        for _ in 0..<100 {
+            if (try? await Self.run("\(Self.bin)/pg_isready", ["-h", "127.0.0.1", "-p", "\(port)", "-q"])) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ClusterError("PostgreSQL did not start on port \(port)")
     }
 
-    func stop() throws {
-        try Self.run("\(Self.bin)/pg_ctl", ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"])
+    /// Stops the server the way an operator would (fast shutdown: sessions are ended).
+    func stop() async throws {
+        guard let process = server.withLock({ $0.take() }) else { return }
+        // Signalled directly: runuser, our child, need not pass signals on. SIGINT is a fast shutdown.
+        guard let postmaster = postmasterID() else { throw ClusterError("no postmaster.pid") }
+        kill(postmaster, SIGINT)
+        try await Self.wait(for: process, "postgres")
     }
 
+    /// Ends the server at once (SIGQUIT, immediate shutdown) and deletes the cluster.
     func destroy() {
-        try? Self.run("\(Self.bin)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+        if server.withLock({ $0.take() }) != nil, let postmaster = postmasterID() {
+            kill(postmaster, SIGQUIT)
+            for _ in 0..<100 where kill(postmaster, 0) == 0 { usleep(50_000) }
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func run(_ tool: String, _ arguments: [String], asSystemUser: Bool = true) throws {
+    private func postmasterID() -> pid_t? {
+        guard let text = try? String(contentsOfFile: "\(directory)/data/postmaster.pid", encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first.flatMap { pid_t($0) }
+    }
+
+    private static func process(_ tool: String, _ arguments: [String], asSystemUser: Bool = true) -> Process {
         let process = Process()
         if asSystemUser && geteuid() == 0 {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
@@ -57,12 +81,23 @@ struct ThrowawayCluster: Sendable {
             process.executableURL = URL(fileURLWithPath: tool)
             process.arguments = arguments
         }
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    private static func run(_ tool: String, _ arguments: [String], asSystemUser: Bool = true) async throws {
+        let process = process(tool, arguments, asSystemUser: asSystemUser)
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ClusterError("\(tool) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        try await wait(for: process, "\(tool) \(arguments.joined(separator: " "))")
+    }
+
+    /// Waits for `process` without blocking a thread of the cooperative pool.
+    private static func wait(for process: Process, _ what: String) async throws {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        guard process.terminationReason == .uncaughtSignal || process.terminationStatus == 0 else {
+            throw ClusterError("\(what) exited with \(process.terminationStatus)")
         }
     }
 
