@@ -35,7 +35,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(request.bytes), promise: promise)
             return
         }
-        switch stateMachine.enqueue(replies, expected: request.expected, deadline: .now() + commandTimeout) {
+        switch stateMachine.enqueue(replies, expected: request.expected, deadline: context.eventLoop.now + commandTimeout) {
         case .write:
             context.write(wrapOutboundOut(request.bytes), promise: promise)
             armTimer(context: context)
@@ -94,7 +94,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private func timerFired(context: ChannelHandlerContext) {
         timer = nil
-        switch stateMachine.timerFired(now: .now()) {
+        switch stateMachine.timerFired(now: context.eventLoop.now) {
         case .none:
             break
         case .rearm:
