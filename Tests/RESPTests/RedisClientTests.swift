@@ -5,8 +5,8 @@ import Testing
 /// Commands against a real redis-server.
 @Suite(.serialized, redisAvailable) struct RedisClientTests {
     @Test func commandsRoundTrip() async throws {
-        try await RedisServerProcess.with { server in
-            try await withClient(server) { client in
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
                 #expect(try await client.send(["SET", "greeting", "héllo"]) == .simpleString("OK"))
                 #expect(try await client.send(["GET", "greeting"]).string == "héllo")
                 #expect(try await client.send(["INCR", "counter"]) == .integer(1))
@@ -22,8 +22,8 @@ import Testing
     }
 
     @Test func binarySafeAndLargeValues() async throws {
-        try await RedisServerProcess.with { server in
-            try await withClient(server) { client in
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
                 let binary = ByteBuffer(bytes: Array(0...255) + Array("\r\n$-1\r\n".utf8))
                 _ = try await client.send([ByteBuffer(string: "SET"), ByteBuffer(string: "bin"), binary])
                 #expect(try await client.send(["GET", "bin"]) == .bulkString(binary))
@@ -36,8 +36,8 @@ import Testing
     }
 
     @Test func serverErrorsThrowForSendAndAreValuesInPipelines() async throws {
-        try await RedisServerProcess.with { server in
-            try await withClient(server) { client in
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
                 _ = try await client.send(["SET", "text", "abc"])
                 let error = await redisError { () async throws(RedisError) in try await client.send(["INCR", "text"]) }
                 guard case .server(let message) = error else {
@@ -60,8 +60,8 @@ import Testing
     }
 
     @Test func pipelineOfAThousandCommands() async throws {
-        try await RedisServerProcess.with { server in
-            try await withClient(server) { client in
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
                 let replies = try await client.pipeline(Array(repeating: ["INCR", "p"], count: 1000))
                 #expect(replies == (1...1000).map { .integer(Int64($0)) })
                 #expect(try await client.pipeline([]) == [])
@@ -70,8 +70,8 @@ import Testing
     }
 
     @Test func concurrentSendsShareOneConnection() async throws {
-        try await RedisServerProcess.with { server in
-            try await withClient(server) { client in
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
                 let replies = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<1000 {
                         group.addTask { try await client.send(["INCR", "c"]).int ?? -1 }
@@ -87,8 +87,8 @@ import Testing
     }
 
     @Test func scriptsUseEvalshaAndFallBackToEvalAfterScriptFlush() async throws {
-        try await RedisServerProcess.with { server in
-            try await withClient(server) { client in
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
                 let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
                 #expect(try await client.send(["SCRIPT", "LOAD", script.source]).string == script.sha1)
                 _ = try await client.send(["SCRIPT", "FLUSH"])
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func selectsTheConfiguredDatabase() async throws {
-        try await RedisServerProcess.with { server in
+        try await RedisServerProcess.with { server async throws in
             try await withClient(server, configure: { $0.database = 5 }) { db5 in
                 try await withClient(server) { db0 in
                     _ = try await db5.send(["SET", "where", "five"])
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func authenticatesWithPasswordAndACLUser() async throws {
-        try await RedisServerProcess.with(arguments: ["--requirepass", "s3cret", "--user", "alice", "on", ">apw", "~*", "&*", "+@all"]) { server in
+        try await RedisServerProcess.with(arguments: ["--requirepass", "s3cret", "--user", "alice", "on", ">apw", "~*", "&*", "+@all"]) { server async throws in
             try await withClient(server) { anonymous in
                 guard case .server(let message) = await redisError({ () async throws(RedisError) in try await anonymous.send(["PING"]) }) else {
                     Issue.record("unauthenticated PING did not fail")
@@ -134,7 +134,7 @@ import Testing
             try await withClient(server, configure: { $0.username = "alice"; $0.password = "apw" }) { client async throws in
                 #expect(try await client.send(["ACL", "WHOAMI"]).string == "alice")
             }
-            try await withClient(server, configure: { $0.password = "wrong" }) { client in
+            try await withClient(server, configure: { $0.password = "wrong" }) { client async throws in
                 let error = await redisError { () async throws(RedisError) in try await client.send(["PING"]) }
                 #expect(error?.isUnavailable == true, "\(String(describing: error))")
                 #expect("\(String(describing: error))".contains("AUTH"))
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func configurationFromURL() async throws {
-        try await RedisServerProcess.with(arguments: ["--requirepass", "p@ss"]) { server in
+        try await RedisServerProcess.with(arguments: ["--requirepass", "p@ss"]) { server async throws in
             let configuration = try RedisConfiguration(url: "redis://:p%40ss@127.0.0.1:\(server.port)/2")
             let client = RedisClient(configuration: configuration, logger: .tests)
             #expect(try await client.send(["CLIENT", "INFO"]).string?.contains(" db=2 ") == true)
