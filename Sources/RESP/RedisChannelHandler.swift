@@ -35,7 +35,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(request.bytes), promise: promise)
             return
         }
-        switch stateMachine.enqueue(replies, expected: request.expected, deadline: .now() + commandTimeout) {
+        switch stateMachine.enqueue(replies, expected: request.expected, deadline: context.eventLoop.now + commandTimeout) {
         case .write:
             context.write(wrapOutboundOut(request.bytes), promise: promise)
             armTimer(context: context)
@@ -60,8 +60,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             onPush?(value)
         case .close(let waiters, let error):
             logger.notice("closing redis connection", metadata: ["reason": "\(error)"])
-            fail(waiters, with: error)
             context.close(promise: nil)
+            fail(waiters, with: error)
         }
     }
 
@@ -69,8 +69,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         let redisError = (error as? RedisError) ?? .unavailable("connection error: \(error)")
         let (waiters, firstError) = stateMachine.closed(redisError)
         logger.notice("closing redis connection", metadata: ["reason": "\(firstError)"])
-        fail(waiters, with: firstError)
         context.close(promise: nil)
+        fail(waiters, with: firstError)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -94,16 +94,18 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private func timerFired(context: ChannelHandlerContext) {
         timer = nil
-        switch stateMachine.timerFired(now: .now()) {
+        switch stateMachine.timerFired(now: context.eventLoop.now) {
         case .none:
             break
         case .rearm:
             armTimer(context: context)
         case .close(let timedOut, let others):
             logger.notice("redis command timed out; closing the connection", metadata: ["waiting": "\(others.count)"])
+            // Close before failing: a caller resumed by the failure must already see the channel inactive
+            // and reconnect, rather than queue on this dead connection.
+            context.close(promise: nil)
             timedOut.fail(RedisError.timeout)
             fail(others, with: .unavailable("connection closed after a command timed out"))
-            context.close(promise: nil)
         }
     }
 }

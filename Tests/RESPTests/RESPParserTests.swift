@@ -1,4 +1,0 @@
-import RESP
-import Testing
-
-@Suite struct RESPPlaceholderTests {}
