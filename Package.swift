@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "PoolHubServer",
             dependencies: [
-                "PoolHubCore", "PoolHubStore", "PoolHubLive",
+                "PoolHubCore", "PoolHubStore", "PoolHubLive", "RESP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,6 +92,7 @@ let package = Package(
             name: "RESPTests",
             dependencies: [
                 "RESP",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -14,6 +14,12 @@ public struct ScoreCard: Sendable, Equatable {
     public struct Term: Sendable, Equatable {
         public var value: Double
         public var weight: Double
+
+        public init(value: Double, weight: Double) {
+            self.value = value
+            self.weight = weight
+        }
+
         /// weight × value: the term's share of `score / max_score`.
         public var contribution: Double { weight * value }
     }
@@ -26,6 +32,19 @@ public struct ScoreCard: Sendable, Equatable {
     public var expectedResponseTimeMs: Double
     public var maxScore: Double
     public var computedAt: Date
+
+    public init(
+        successRate: Term, latency: Term, availability: Term, reputation: Term, expectedResponseTimeMs: Double, maxScore: Double,
+        computedAt: Date
+    ) {
+        self.successRate = successRate
+        self.latency = latency
+        self.availability = availability
+        self.reputation = reputation
+        self.expectedResponseTimeMs = expectedResponseTimeMs
+        self.maxScore = maxScore
+        self.computedAt = computedAt
+    }
 
     public var score: Double {
         maxScore * (successRate.contribution + latency.contribution + availability.contribution + reputation.contribution)

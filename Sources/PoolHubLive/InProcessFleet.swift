@@ -57,6 +57,31 @@ public final class InProcessFleet: LiveState {
         state.withLock { s in s.slots[address].map { s.members[Int($0)] } }
     }
 
+    public func lookup(_ address: MinerAddress) -> FleetMember? { member(address) }
+
+    /// Takes a member as storage has it (another instance changed it). This instance's leases stay,
+    /// and so do its status and statistics where they are newer than storage's.
+    public func adopt(_ stored: FleetMember) {
+        state.withLock { s in
+            guard let slot = s.slots[stored.miner.address] else { return s.append(stored) }
+            let i = Int(slot)
+            let current = s.members[i]
+            var member = stored
+            member.leases = current.leases
+            if let mine = current.status, mine.lastHeartbeatAt > member.status?.lastHeartbeatAt ?? .distantPast {
+                member.status = mine
+                member.uptime = current.uptime
+            }
+            if current.stats.version > member.stats.version {
+                member.stats = current.stats
+                member.card = current.card
+            }
+            if current.isListed { s.unindex(slot) }
+            s.members[i] = member
+            if member.isListed { s.index(slot) }
+        }
+    }
+
     public func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) {
         let scorer = settings.scorer
         state.withLock { s in
@@ -105,15 +130,64 @@ public final class InProcessFleet: LiveState {
     }
 
     public func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) {
+        state.withLock { s in
+            if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
+        }
+        adopt(stats, of: address, at: now)
+    }
+
+    /// Takes newer statistics (from a result here or on another instance) and rescores the miner.
+    public func adopt(_ stats: MinerStats, of address: MinerAddress, at now: Date) {
         let scorer = settings.scorer
         state.withLock { s in
             guard let slot = s.slots[address] else { return }
             let i = Int(slot)
-            if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
             guard stats.version > s.members[i].stats.version else { return }
             s.members[i].stats = stats
             s.rescore(slot, scorer.card(stats: stats, uptime: s.members[i].uptime, stake: s.members[i].miner.stake, at: now))
         }
+    }
+
+    /// Mirrors a reservation taken elsewhere (another instance, through the shared state).
+    public func adopt(_ reservation: Reservation) {
+        state.withLock { s in
+            guard s.reservations[reservation.id] == nil, let slot = s.slots[reservation.address] else { return }
+            s.members[Int(slot)].leases.append(reservation)
+            s.reservations[reservation.id] = reservation
+            if let jobID = reservation.jobID { s.reservationByJob[jobID] = reservation.id }
+        }
+    }
+
+    /// Forgets a mirrored reservation, live or not.
+    public func forget(_ id: ReservationID) {
+        state.withLock { s in s.forget(id) }
+    }
+
+    /// Takes score cards computed elsewhere (the score cache) for the miners named.
+    public func adopt(_ cards: [(address: MinerAddress, card: ScoreCard)]) {
+        for chunk in stride(from: 0, to: cards.count, by: 256) {
+            state.withLock { s in
+                for (address, card) in cards[chunk..<min(cards.count, chunk + 256)] {
+                    // A card computed before this instance's own (after a newer result) is stale.
+                    if let slot = s.slots[address], card.computedAt >= s.members[Int(slot)].card.computedAt { s.rescore(slot, card) }
+                }
+            }
+        }
+    }
+
+    /// The reservation a job holds now, if any.
+    public func reservation(ofJob jobID: String, at now: Date) -> Reservation? {
+        state.withLock { s in s.reservationByJob[jobID].flatMap { s.reservations[$0] }.flatMap { $0.isLive(at: now) ? $0 : nil } }
+    }
+
+    /// Every member's score card, for the score cache.
+    public func cards() -> [(address: MinerAddress, card: ScoreCard)] {
+        state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card) } }
+    }
+
+    /// The match answer for a miner, with a reservation taken elsewhere.
+    public func matched(_ address: MinerAddress, reservation: Reservation?) -> MatchedMiner? {
+        state.withLock { s in s.slots[address].map { s.matched($0, reservation: reservation) } }
     }
 
     public func match(_ request: MatchRequest, at now: Date) -> MatchResult {
@@ -161,6 +235,8 @@ public final class InProcessFleet: LiveState {
             return reservation
         }
     }
+
+    public func sharedStateCheck() -> DependencyCheck? { nil }
 
     public func refreshScores(at now: Date) {
         let scorer = settings.scorer

@@ -3,29 +3,62 @@ public import PoolHubCore
 
 /// The hub's hot state: who is registered and online, live load, reservations and scores.
 /// In process by default; shared through Redis when several hub instances run.
+///
+/// Reads answer from this instance's memory. Writes that other instances must see are async: a
+/// shared implementation announces them, and only reserving and releasing slots depend on the shared
+/// state being reachable (they throw `LiveStateError.unavailable` rather than risk a double-booking).
 public protocol LiveState: Sendable {
     /// Replaces everything with what storage holds (start-up).
     func load(_ members: [FleetMember])
     func member(_ address: MinerAddress) -> FleetMember?
+    /// A member, asking storage when this instance has not heard of it yet: with several instances a
+    /// miner may register through one and send its first heartbeat through another a moment later.
+    func lookup(_ address: MinerAddress) async -> FleetMember?
     /// Adds a new miner or updates the profile and credential of a known one, keeping its history.
-    func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date)
+    func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) async
     /// Takes a miner out of matching for good and releases its reservations; false when unknown.
-    @discardableResult func deregister(_ address: MinerAddress, at now: Date) -> Bool
+    @discardableResult func deregister(_ address: MinerAddress, at now: Date) async -> Bool
     /// Records a heartbeat; returns the updated uptime ledger to persist, nil for an unknown miner.
-    func recordStatus(_ status: LiveStatus, of address: MinerAddress) -> UptimeLedger?
+    func recordStatus(_ status: LiveStatus, of address: MinerAddress) async -> UptimeLedger?
     /// Takes newer job statistics and the job's result: rescores the miner and releases the job's slot.
-    func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date)
-    func match(_ request: MatchRequest, at now: Date) -> MatchResult
+    func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) async
+    func match(_ request: MatchRequest, at now: Date) async throws(LiveStateError) -> MatchResult
     /// Frees a reservation; nil when it is unknown or already gone.
-    func release(_ id: ReservationID, at now: Date) -> Reservation?
+    func release(_ id: ReservationID, at now: Date) async throws(LiveStateError) -> Reservation?
     /// Recomputes every score (time moves availability and decay even without new results).
-    func refreshScores(at now: Date)
+    func refreshScores(at now: Date) async
     /// Forgets expired reservations.
     func sweep(at now: Date)
     func members(where predicate: (FleetMember) -> Bool) -> [FleetMember]
     /// Every registered miner's current score, without copying the members.
     func scores() -> [(address: MinerAddress, score: Double)]
     func summary(at now: Date) -> FleetSummary
+    /// nil when the state is in process; otherwise whether the shared state answers, and why not.
+    func sharedStateCheck() async -> DependencyCheck?
+}
+
+/// The shared hot state could not be reached.
+public enum LiveStateError: Error, Equatable, CustomStringConvertible {
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let reason): "the shared hot state (Redis) is unavailable: \(reason)"
+        }
+    }
+}
+
+/// The answer of one dependency to a health check.
+public struct DependencyCheck: Sendable, Equatable {
+    public var ok: Bool
+    public var latencyMs: Double?
+    public var error: String?
+
+    public init(ok: Bool, latencyMs: Double? = nil, error: String? = nil) {
+        self.ok = ok
+        self.latencyMs = latencyMs
+        self.error = error
+    }
 }
 
 /// Fleet-wide counts for status, health and metrics.

@@ -58,6 +58,10 @@ extension APIError {
     static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, "unauthorized", message) }
     static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
     static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
+    /// A dependency is down; the caller should try again after `retryAfter` seconds.
+    static func unavailable(_ reason: String, retryAfter: Int = 1) -> APIError {
+        APIError(.serviceUnavailable, "unavailable", "A dependency of the hub is unavailable: \(reason)", retryAfter: retryAfter)
+    }
     static let tooLarge = APIError(.contentTooLarge, "payload_too_large", "The request body is larger than the limit.")
     static let internalError = APIError(.internalServerError, "internal", "The request failed for an internal reason; it was logged.")
 }

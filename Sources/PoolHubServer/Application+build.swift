@@ -2,6 +2,7 @@ public import Hummingbird
 public import Logging
 import PoolHubCore
 import PoolHubLive
+import PoolHubStore
 public import ServiceLifecycle
 
 /// The router with every route of the contract.
@@ -21,18 +22,27 @@ public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
     return router
 }
 
-/// The hub's background work: score refresh every `update_interval`, reservation expiry every few seconds.
+/// The hub's background work. Every instance follows the others' changes (when hot state is
+/// shared), competes for the scheduler lock and forgets expired reservations in its own view; only
+/// the lock holder runs the schedulers (the score refresh that feeds the score cache).
 public func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     let live = hub.live
     let clock = hub.clock
-    return [
+    let scheduler = hub.scheduler
+    var services: [any Service] = [
+        BackgroundLoop(name: "scheduler-lock") { await scheduler.run() },
         PeriodicTask(name: "score-refresh", interval: .seconds(hub.configuration.scoring.updateInterval), logger: logger) {
-            live.refreshScores(at: clock.now())
+            guard scheduler.isHeld else { return }
+            await live.refreshScores(at: clock.now())
         },
         PeriodicTask(name: "reservation-expiry", interval: .seconds(5), logger: logger) {
             live.sweep(at: clock.now())
         },
     ]
+    if let shared = hub.shared {
+        services.append(BackgroundLoop(name: "change-feed") { await shared.follow() })
+    }
+    return services
 }
 
 /// The whole server: HTTP, the optional metrics listener and background services in one service group.

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PoolHubStore
 
 /// Turns every failure into the error shape of API.md. Internal failures are logged with the
 /// request id and answered 500 `internal`, never with their message.
@@ -11,6 +12,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return try error.response(from: request, context: context)
+        } catch let error as StoreError {
+            guard case .unavailable(let reason) = error else { throw error }
+            // The process stays up; PostgreSQL's pool reconnects by itself.
+            context.logger.warning("storage unavailable", metadata: ["error": "\(reason)"])
+            return try APIError.unavailable("the database: \(reason)", retryAfter: 5).response(from: request, context: context)
         } catch let error as HTTPError {
             return try Self.translate(error).response(from: request, context: context)
         } catch {

@@ -3,18 +3,26 @@ public import Logging
 public import PoolHubCore
 public import PoolHubLive
 public import PoolHubStore
+import RESP
 
-/// The assembled hub: storage, hot state and the domain services over them.
+/// The assembled hub: storage, hot state, the scheduler lock and the domain services over them.
 public struct Hub: Sendable {
     public static let version = "0.1.0"
 
     public let configuration: HubConfiguration
     public let store: any HubStore
     public let live: any LiveState
+    /// Held by exactly one instance: the one that runs the background schedulers.
+    public let scheduler: any SchedulerLock
     public let clock: any HubClock
     public let startedAt: Date
     let metrics: HubMetrics
     let storageName: String
+    let shared: SharedFleet?
+    /// Runs the PostgreSQL pool. Storage must answer before any service starts (migrations, the
+    /// first load), so the pool lives as long as the hub, not inside the service group.
+    private let storeRunner: Task<Void, Never>?
+    private let redis: RedisClient?
 
     var access: Access { Access(keys: configuration.apiKeys) }
     var registry: MinerRegistry {
@@ -22,55 +30,71 @@ public struct Hub: Sendable {
     }
     var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics) }
     var ledger: ResultLedger { ResultLedger(store: store, live: live, clock: clock, decay: configuration.scoring.decay) }
+    var hotStateName: String { shared == nil ? "in_process" : "redis" }
 
     /// Opens storage, applies migrations and loads the fleet.
     public static func open(_ configuration: HubConfiguration, clock: any HubClock = SystemClock(), logger: Logger) async throws -> Hub {
         let store: any HubStore
+        let scheduler: any SchedulerLock
+        var storeRunner: Task<Void, Never>?
         let storageName: String
         switch configuration.storage {
         case .sqlite(let path):
             store = try SQLiteHubStore(path: path)
+            scheduler = SoleInstanceLock()
             storageName = "sqlite"
+        case .postgres(let location):
+            let postgres = PostgresHubStore(
+                location: location, maxConnections: configuration.databasePoolSize,
+                connectionWait: .seconds(configuration.databaseTimeout), logger: logger)
+            storeRunner = Task { await postgres.run() }
+            store = postgres
+            scheduler = PostgresSchedulerLock(
+                location: location, retryInterval: .seconds(configuration.schedulerLockInterval), logger: logger)
+            storageName = "postgresql"
         }
-        let applied = try await store.migrate()
-        if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
-        let live = InProcessFleet(
-            settings: .init(
-                scorer: Scorer(config: configuration.scoring, heartbeatTTL: configuration.heartbeatTTL),
-                heartbeat: configuration.heartbeat, reservationTTL: configuration.reservationTTL))
+        do {
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+        } catch {
+            storeRunner?.cancel()
+            throw error
+        }
+
+        let scorer = Scorer(config: configuration.scoring, heartbeatTTL: configuration.heartbeatTTL)
+        let source = StoredFleet(store: store, scorer: scorer, heartbeat: configuration.heartbeat, clock: clock)
+        let fleet = InProcessFleet(
+            settings: .init(scorer: scorer, heartbeat: configuration.heartbeat, reservationTTL: configuration.reservationTTL))
+        var live: any LiveState = fleet
+        var shared: SharedFleet?
+        var redis: RedisClient?
+        if let redisConfiguration = configuration.redis {
+            let client = RedisClient(configuration: redisConfiguration, logger: logger)
+            shared = SharedFleet(
+                local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock, logger: logger)
+            live = shared!
+            redis = client
+        } else if case .postgres = configuration.storage {
+            logger.notice("REDIS_URL is not set: hot state stays in this process, so run only one hub instance on this database")
+        }
         let hub = Hub(
-            configuration: configuration, store: store, live: live, clock: clock, startedAt: clock.now(), metrics: HubMetrics(),
-            storageName: storageName)
-        try await hub.restoreFleet(logger: logger)
+            configuration: configuration, store: store, live: live, scheduler: scheduler, clock: clock, startedAt: clock.now(),
+            metrics: HubMetrics(), storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
+        do {
+            let members = try await source.fleet()
+            live.load(members)
+            logger.info("fleet loaded", metadata: ["miners": "\(members.count)", "in_grace": "\(members.count { $0.graceUntil != nil })"])
+        } catch {
+            await hub.close()
+            throw error
+        }
         return hub
     }
 
-    /// Loads every miner from storage. Miners that were online when the hub stopped get one
-    /// heartbeat TTL of grace, and the time the hub was down counts neither for nor against them.
-    func restoreFleet(logger: Logger) async throws {
-        let stored = try await store.loadMiners()
-        let now = clock.now()
-        let heartbeat = configuration.heartbeat
-        let scorer = Scorer(config: configuration.scoring, heartbeatTTL: heartbeat.ttl)
-        let lastSeen = stored.compactMap(\.status?.lastHeartbeatAt).max()
-        var graced = 0
-        let members = stored.map { s -> FleetMember in
-            var uptime = s.uptime
-            var graceUntil: Date?
-            if s.deregisteredAt == nil, let beat = s.status?.lastHeartbeatAt, let lastSeen,
-                heartbeat.isOnline(lastHeartbeatAt: beat, at: lastSeen)
-            {
-                graceUntil = heartbeat.expiry(of: now)
-                uptime = uptime.extended(to: min(now, heartbeat.expiry(of: beat)), ttl: heartbeat.ttl, decay: scorer.config.decay)
-                    .skipping(to: now)
-                graced += 1
-            }
-            return FleetMember(
-                miner: s.miner, credential: s.credential, stats: s.stats, uptime: uptime, status: s.status,
-                graceUntil: graceUntil, card: scorer.card(stats: s.stats, uptime: uptime, stake: s.miner.stake, at: now),
-                deregisteredAt: s.deregisteredAt)
-        }
-        live.load(members)
-        logger.info("fleet loaded", metadata: ["miners": "\(members.count)", "in_grace": "\(graced)"])
+    /// Closes the connections to PostgreSQL and Redis (after the service group has stopped).
+    public func close() async {
+        await redis?.close()
+        storeRunner?.cancel()
+        _ = await storeRunner?.value
     }
 }

@@ -1,16 +1,28 @@
 public import Foundation
 public import Logging
 public import PoolHubCore
+public import PoolHubStore
+public import RESP
 
 /// Every setting of the hub, from the environment (and a `.env` file, which the real environment overrides).
 public struct HubConfiguration: Sendable {
     public enum Storage: Sendable, Equatable {
         case sqlite(path: String)
+        case postgres(PostgresLocation)
     }
 
     public var host = "0.0.0.0"
     public var port = 8000
     public var storage = Storage.sqlite(path: "data/poolhub.sqlite")
+    /// Set: hot state in Redis, shared with every hub instance on the same namespace.
+    public var redis: RedisConfiguration?
+    /// Prefix of every Redis key and channel, so several hub deployments can share one Redis.
+    public var redisNamespace = "poolhub"
+    public var databasePoolSize = 20
+    /// How long a request waits for a database connection before it answers 503 (PostgreSQL).
+    public var databaseTimeout: TimeInterval = 3
+    /// How often an instance tries to become the scheduler holder (and checks it still is).
+    public var schedulerLockInterval: TimeInterval = 5
     public var metricsPort: Int?
     public var logLevel = Logger.Level.info
     public var scoring = ScoringConfig.standard
@@ -37,10 +49,26 @@ public struct HubConfiguration: Sendable {
             c.logLevel = parsed
         }
         if let url = env.string("DATABASE_URL") { c.storage = try storage(from: url) }
-        if env.string("REDIS_URL") != nil {
-            throw ConfigurationError(
-                "REDIS_URL", "is set, but this build keeps hot state in process only; unset it to run a single hub")
+        c.databasePoolSize = try env.int("DATABASE_POOL_SIZE", 1...1_000) ?? c.databasePoolSize
+        c.databaseTimeout = try env.double("DATABASE_TIMEOUT_SECONDS", 0.1...600) ?? c.databaseTimeout
+        if let url = env.string("REDIS_URL") {
+            do {
+                c.redis = try RedisConfiguration(url: url)
+            } catch {
+                throw ConfigurationError("REDIS_URL", "\(error)")
+            }
+            guard case .postgres = c.storage else {
+                throw ConfigurationError(
+                    "REDIS_URL", "shares hot state between hub instances, which must then share a database too: set DATABASE_URL=postgresql://…")
+            }
         }
+        if let namespace = env.string("REDIS_NAMESPACE") {
+            guard (1...64).contains(namespace.utf8.count), namespace.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+                throw ConfigurationError("REDIS_NAMESPACE", "must be 1..64 printable characters without spaces")
+            }
+            c.redisNamespace = namespace
+        }
+        c.schedulerLockInterval = try env.double("SCHEDULER_LOCK_INTERVAL_SECONDS", 0.05...600) ?? c.schedulerLockInterval
 
         let scoringPath = env.string("SCORING_CONFIG") ?? "config/scoring.toml"
         if let text = try? String(contentsOfFile: scoringPath, encoding: .utf8) {
@@ -69,10 +97,13 @@ public struct HubConfiguration: Sendable {
             return .sqlite(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw ConfigurationError(
-                "DATABASE_URL", "names PostgreSQL, which this build does not support yet; unset it for the embedded SQLite store")
+            do {
+                return .postgres(try PostgresLocation(url: url))
+            } catch {
+                throw ConfigurationError("DATABASE_URL", "\(error)")
+            }
         }
-        throw ConfigurationError("DATABASE_URL", "must be sqlite:PATH (or unset for data/poolhub.sqlite)")
+        throw ConfigurationError("DATABASE_URL", "must be postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or sqlite:PATH (unset: data/poolhub.sqlite)")
     }
 
     /// `KEY=VALUE` lines of a `.env` file: `#` comments, optional `export`, optional quotes.

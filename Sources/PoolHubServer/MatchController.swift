@@ -36,7 +36,7 @@ struct MatchController {
         try r.validate()
         guard let jobType, let model else { throw APIError.invalid(r.problems) }
 
-        let result = matchmaker.match(
+        let result = try await matchmaker.match(
             MatchRequest(
                 jobType: jobType, model: model, minGPUMemory: requirements?.0, maxLatency: requirements?.1, jobID: jobID,
                 tenantID: tenantID ?? defaultTenant, limit: limit, reserve: reserve, exclude: exclude))
@@ -49,7 +49,7 @@ struct MatchController {
         try access.require(.coordinator, request)
         let raw = try context.parameters.require("id")
         guard let id = ReservationID(raw) else { throw APIError.notFound("Reservation \(raw)") }
-        try matchmaker.release(id)
+        try await matchmaker.release(id)
         return Response(status: .noContent)
     }
 }

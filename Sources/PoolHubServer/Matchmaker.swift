@@ -8,14 +8,25 @@ struct Matchmaker: Sendable {
     let clock: any HubClock
     let metrics: HubMetrics
 
-    func match(_ request: MatchRequest) -> MatchResult {
+    func match(_ request: MatchRequest) async throws(APIError) -> MatchResult {
         let started = ContinuousClock.now
-        let result = live.match(request, at: clock.now())
+        let result: MatchResult
+        do {
+            result = try await live.match(request, at: clock.now())
+        } catch {
+            throw .unavailable(error.description)
+        }
         metrics.recordMatch(duration: ContinuousClock.now - started, matched: !result.miners.isEmpty)
         return result
     }
 
-    func release(_ id: ReservationID) throws {
-        guard live.release(id, at: clock.now()) != nil else { throw APIError.notFound("Reservation \(id)") }
+    func release(_ id: ReservationID) async throws(APIError) {
+        let released: Reservation?
+        do {
+            released = try await live.release(id, at: clock.now())
+        } catch {
+            throw .unavailable(error.description)
+        }
+        guard released != nil else { throw .notFound("Reservation \(id)") }
     }
 }

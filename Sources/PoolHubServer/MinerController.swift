@@ -61,7 +61,7 @@ struct MinerController {
 
     @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
         var request = request
-        let member = try self.member(context)
+        let member = try await self.member(context)
         try access.requireMiner(member, request)
         var r = FieldReader(try await request.jsonBody())
         let available = r.bool("available")
@@ -84,19 +84,19 @@ struct MinerController {
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try self.member(context)
+        let member = try await self.member(context)
         try requireReader(of: member, request)
         return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try self.member(context)
+        let member = try await self.member(context)
         try requireReader(of: member, request)
         return try JSONResponse.make(ScoreView(member))
     }
 
     @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try self.member(context)
+        let member = try await self.member(context)
         if !Access.isMiner(member, request) { try access.require(.admin, request) }
         guard member.isListed else { throw APIError.notFound("Miner \(member.miner.address)") }
         try await registry.deregister(member)
@@ -138,10 +138,10 @@ struct MinerController {
                 nextCursor: page.count > limit ? shown.last?.miner.address.value : nil))
     }
 
-    private func member(_ context: HubRequestContext) throws -> FleetMember {
+    private func member(_ context: HubRequestContext) async throws -> FleetMember {
         let raw = try context.parameters.require("address")
         guard let address = MinerAddress(raw) else { throw APIError.notFound("Miner \(raw)") }
-        return try registry.member(address)
+        return try await registry.member(address)
     }
 
     /// Reads are for API keys, and for the miner itself with its token.

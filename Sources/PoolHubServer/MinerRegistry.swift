@@ -27,15 +27,15 @@ struct MinerRegistry: Sendable {
     let clock: any HubClock
     let heartbeat: HeartbeatPolicy
 
-    func member(_ address: MinerAddress) throws -> FleetMember {
-        guard let member = live.member(address) else { throw APIError.notFound("Miner \(address)") }
+    func member(_ address: MinerAddress) async throws -> FleetMember {
+        guard let member = await live.lookup(address) else { throw APIError.notFound("Miner \(address)") }
         return member
     }
 
     /// New address → created with a token. Known address → updated, but only with its token.
     func register(_ r: RegistrationRequest, presentedToken: String?) async throws -> Outcome {
         let now = clock.now()
-        if let existing = live.member(r.address) {
+        if let existing = await live.lookup(r.address) {
             guard let presentedToken, MinerTokens.verify(presentedToken, against: existing.credential) else {
                 throw APIError.conflict(
                     "address_taken", "Miner \(r.address) is already registered; re-register with its token as Authorization: Bearer.")
@@ -45,8 +45,8 @@ struct MinerRegistry: Sendable {
             if r.rotateToken { (token, credential) = MinerTokens.issue() }
             let miner = profile(r, registeredAt: existing.miner.registeredAt)
             try await store.updateMiner(miner, credential: credential, at: now)
-            live.upsert(miner, credential: credential, stats: existing.stats, at: now)
-            return .updated(try member(r.address), token: token)
+            await live.upsert(miner, credential: credential, stats: existing.stats, at: now)
+            return .updated(try await member(r.address), token: token)
         }
         let (token, credential) = MinerTokens.issue()
         let miner = profile(r, registeredAt: now)
@@ -54,8 +54,8 @@ struct MinerRegistry: Sendable {
         guard try await store.insertMiner(miner, credential: credential, stats: stats) else {
             throw APIError.conflict("address_taken", "Miner \(r.address) is already registered.")
         }
-        live.upsert(miner, credential: credential, stats: stats, at: now)
-        return .created(try member(r.address), token: token)
+        await live.upsert(miner, credential: credential, stats: stats, at: now)
+        return .created(try await member(r.address), token: token)
     }
 
     /// A heartbeat. `current_load` may not exceed the miner's slots.
@@ -73,7 +73,7 @@ struct MinerRegistry: Sendable {
             available: available ?? previous?.available ?? true, currentLoad: currentLoad ?? previous?.currentLoad ?? 0,
             gpuUtilization: gpuUtilization ?? previous?.gpuUtilization, temperature: temperature ?? previous?.temperature,
             lastHeartbeatAt: clock.now())
-        guard let uptime = live.recordStatus(status, of: member.miner.address) else {
+        guard let uptime = await live.recordStatus(status, of: member.miner.address) else {
             throw APIError.notFound("Miner \(member.miner.address)")
         }
         try await store.saveStatus(status, uptime: uptime, of: member.miner.address)
@@ -83,7 +83,7 @@ struct MinerRegistry: Sendable {
     func deregister(_ member: FleetMember) async throws {
         let now = clock.now()
         try await store.deregister(member.miner.address, at: now)
-        live.deregister(member.miner.address, at: now)
+        await live.deregister(member.miner.address, at: now)
     }
 
     private func profile(_ r: RegistrationRequest, registeredAt: Date) -> Miner {

@@ -19,6 +19,7 @@ struct OperationsController {
         return routes
     }
 
+    /// 200 `ok` when every configured dependency answers; 503 `degraded` naming the one that does not.
     @Sendable func health(_ request: Request, context: HubRequestContext) async throws -> Response {
         struct Check: Encodable {
             var ok: Bool
@@ -29,28 +30,34 @@ struct OperationsController {
             var status: String
             var checks: [String: Check]
         }
+        var checks: [String: Check] = [:]
         let started = ContinuousClock.now
-        var database: Check
         do {
             try await hub.store.ping()
-            let elapsed = ContinuousClock.now - started
-            database = Check(ok: true, latencyMs: ((elapsed / .microseconds(1)) / 1000 * 1000).rounded() / 1000)
+            checks["database"] = Check(ok: true, latencyMs: Self.milliseconds(ContinuousClock.now - started))
         } catch {
             context.logger.warning("database health check failed", metadata: ["error": "\(error)"])
-            database = Check(ok: false, error: "database did not answer")
+            checks["database"] = Check(ok: false, error: "database did not answer: \(error)")
         }
-        let ok = database.ok
+        if let redis = await hub.live.sharedStateCheck() {
+            checks["redis"] = Check(ok: redis.ok, latencyMs: redis.latencyMs.map { ($0 * 1000).rounded() / 1000 }, error: redis.error)
+        }
+        let ok = checks.values.allSatisfy(\.ok)
         var response = try JSONResponse.make(
-            Health(status: ok ? "ok" : "degraded", checks: ["database": database]), status: ok ? .ok : .serviceUnavailable)
+            Health(status: ok ? "ok" : "degraded", checks: checks), status: ok ? .ok : .serviceUnavailable)
         if !ok { response.headers[.retryAfter] = "5" }
         return response
     }
+
+    private static func milliseconds(_ d: Duration) -> Double { ((d / .microseconds(1)) / 1000 * 1000).rounded() / 1000 }
 
     @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
         struct Status: Encodable {
             struct Storage: Encodable {
                 var database: String
                 var hotState: String
+                /// Whether this instance runs the background schedulers (exactly one does).
+                var scheduler: String
             }
             struct Miners: Encodable {
                 var total: Int
@@ -76,7 +83,8 @@ struct OperationsController {
         return try JSONResponse.make(
             Status(
                 version: Hub.version, uptimeS: Int(now.timeIntervalSince(hub.startedAt)),
-                storage: .init(database: hub.storageName, hotState: "in_process"),
+                storage: .init(
+                    database: hub.storageName, hotState: hub.hotStateName, scheduler: hub.scheduler.isHeld ? "leader" : "follower"),
                 miners: .init(total: s.total, online: s.online, available: s.available),
                 capacity: .init(totalSlots: s.totalSlots, usedSlots: s.usedSlots, activeReservations: s.activeReservations),
                 matchesServed: hub.metrics.matchesServed))

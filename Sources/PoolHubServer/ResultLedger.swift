@@ -14,7 +14,7 @@ struct ResultLedger: Sendable {
     func record(_ result: JobResult) async throws -> Bool {
         switch try await store.recordResult(result, decay: decay) {
         case .recorded(let stats):
-            live.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: clock.now())
+            await live.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: clock.now())
             return true
         case .duplicate:
             return false

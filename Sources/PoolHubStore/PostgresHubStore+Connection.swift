@@ -8,7 +8,8 @@ extension PostgresHubStore {
     ///
     /// While PostgreSQL is down the pool keeps retrying to connect and a lease would wait for up to a
     /// minute (its circuit breaker); callers need an answer sooner, so waiting longer than
-    /// `connectionWait` for a connection throws `StoreError.unavailable`. Once leased, a query runs to its end.
+    /// `connectionWait` for a connection throws `StoreError.unavailable` — unless the server answered
+    /// the last lease, when the pool is only busy and a caller waits its turn. Once leased, a query runs to its end.
     func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -21,13 +22,20 @@ extension PostgresHubStore {
                         lease.leased.store(true, ordering: .releasing)
                         // postgres-nio never answers a query written to a closed connection; fail instead.
                         guard !connection.isClosed else { throw StoreError.unavailable("the connection was closed") }
+                        self.lastLease.store(self.nanoseconds(since: self.epoch), ordering: .relaxed)
                         return try await body(connection)
                     }
                 }
                 group.addTask {
                     try await Task.sleep(for: wait)
-                    if !lease.leased.load(ordering: .acquiring) {
-                        throw StoreError.unavailable("no connection to PostgreSQL within \(wait)")
+                    var waited = wait
+                    while !lease.leased.load(ordering: .acquiring) {
+                        let sinceLease = self.nanoseconds(since: self.epoch) - self.lastLease.load(ordering: .relaxed)
+                        guard sinceLease < wait.nanoseconds, waited < self.busyWait else {
+                            throw StoreError.unavailable("no connection to PostgreSQL within \(waited)")
+                        }
+                        try await Task.sleep(for: .milliseconds(100))
+                        waited += .milliseconds(100)
                     }
                     return nil
                 }
@@ -43,6 +51,8 @@ extension PostgresHubStore {
             throw Self.classify(error, leased: lease.leased.load(ordering: .acquiring))
         }
     }
+
+    func nanoseconds(since start: ContinuousClock.Instant) -> Int64 { (ContinuousClock.now - start).nanoseconds }
 
     /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
     func withTransaction<Result: Sendable>(
@@ -92,6 +102,10 @@ extension PostgresHubStore {
             return nil
         }
     }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }
 
 /// Whether a connection was leased yet: written by the lease, read by the timer racing it.

@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import PoolHubCore
 import PostgresNIO
+import Synchronization
 
 /// The production store: PostgreSQL through a pool of connections (postgres-nio's `PostgresClient`).
 ///
@@ -11,6 +12,12 @@ public final class PostgresHubStore: HubStore {
     let logger: Logger
     /// How long a request may wait for a connection before the database counts as unavailable.
     let connectionWait: Duration
+    /// When a lease last found the server answering (ns since `epoch`). While leases keep succeeding
+    /// the pool is only busy and a caller waits its turn (up to `busyWait`); when none has for
+    /// `connectionWait`, the server counts as unreachable.
+    let lastLease = Atomic<Int64>(Int64.min / 2)
+    let epoch = ContinuousClock.now
+    let busyWait: Duration = .seconds(30)
 
     /// Held (per transaction) while migrating, so that instances starting together apply each migration once.
     static let migrationLockKey: Int64 = 0x506F_6F6C_4875_6201  // "PoolHub" + 1

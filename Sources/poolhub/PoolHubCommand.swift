@@ -43,7 +43,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the hub: HTTP API, metrics and background services, until SIGTERM or SIGINT.",
         discussion: """
             Applies pending migrations first. With no DATABASE_URL the hub keeps its data in SQLite at \
-            data/poolhub.sqlite and its hot state (heartbeats, reservations, scores) in this process.
+            data/poolhub.sqlite and its hot state (heartbeats, reservations, scores) in this process. \
+            DATABASE_URL=postgresql://… and REDIS_URL=redis://… let several instances share one fleet.
             """)
 
     @OptionGroup var settings: Settings
@@ -62,7 +63,13 @@ struct Serve: AsyncParsableCommand {
             // One machine-readable line, for scripts and tests that asked for port 0.
             FileHandle.standardOutput.write(Data("poolhub listening on \(host):\(port)\n".utf8))
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            await hub.close()
+            throw error
+        }
+        await hub.close()
     }
 }
 
@@ -77,7 +84,7 @@ struct Migrate: AsyncParsableCommand {
         let configuration = try settings.load()
         var logger = Logger(label: "poolhub")
         logger.logLevel = configuration.logLevel
-        _ = try await Hub.open(configuration, logger: logger)
+        try await Hub.open(configuration, logger: logger).close()
         print("migrations applied")
     }
 }

@@ -82,7 +82,9 @@ import Testing
             #expect(status.json["matches_served"] as? Int == 1)
             #expect((status.json["miners"] as? [String: Int]) == ["total": 1, "online": 1, "available": 1])
             #expect((status.json["capacity"] as? [String: Int]) == ["total_slots": 4, "used_slots": 1, "active_reservations": 1])
-            #expect((status.json["storage"] as? [String: String])?["database"] == "sqlite")
+            let storage = status.json["storage"] as? [String: String] ?? [:]
+            #expect(storage["database"] == (SharedTestServers.enabled ? "postgresql" : "sqlite"))
+            #expect(storage["hot_state"] == (SharedTestServers.enabled ? "redis" : "in_process"))
 
             let text = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             for name in [

@@ -66,7 +66,7 @@ final class HubProcess: Sendable {
     }
 
     func send(_ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil) async throws
-        -> (status: UInt, json: [String: Any])
+        -> (status: UInt, json: [String: Any], headers: HTTPHeaders)
     {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -78,7 +78,7 @@ final class HubProcess: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
-        return (response.status.code, object)
+        return (response.status.code, object, response.headers)
     }
 }
 

@@ -11,7 +11,8 @@ let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 let coordinatorKey = "coordinator-key-1"
 let adminKey = "admin-key-0001"
 
-/// A hub on a fresh SQLite file with a manual clock, and its router-level test client.
+/// A hub on a fresh SQLite file (or, in the test script's second pass, a fresh PostgreSQL database and
+/// Redis namespace) with a manual clock, and its router-level test client.
 struct TestHub {
     let hub: Hub
     let clock: ManualClock
@@ -20,6 +21,7 @@ struct TestHub {
         var environment = ["POOLHUB_API_KEYS": keys]
         environment["DATABASE_URL"] = "sqlite:" + FileManager.default.temporaryDirectory
             .appendingPathComponent("poolhub-http-\(UUID().uuidString)/hub.sqlite").path
+        environment.merge(try await SharedTestServers.freshEnvironment()) { $1 }
         var configuration = try HubConfiguration.load(environment: environment)
         tweak(&configuration)
         let clock = ManualClock(t0)

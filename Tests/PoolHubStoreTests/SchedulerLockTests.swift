@@ -38,7 +38,7 @@ import Testing
         holderTask.cancel()
         await holderTask.value
         #expect(!holder.isHeld)
-        #expect(await eventually(within: .seconds(2)) { other.isHeld }, "the other instance did not take over")
+        #expect(await eventually(within: .seconds(15)) { other.isHeld }, "the other instance did not take over")
     }
 
     @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(1)))
@@ -48,7 +48,7 @@ import Testing
         let b = PostgresSchedulerLock(location: location, key: 2, retryInterval: .milliseconds(100), logger: testLogger)
         let tasks = [Task { await a.run() }, Task { await b.run() }]
         defer { tasks.forEach { $0.cancel() } }
-        #expect(await eventually(within: .seconds(5)) { a.isHeld && b.isHeld })
+        #expect(await eventually(within: .seconds(15)) { a.isHeld && b.isHeld })
     }
 }
 
@@ -63,7 +63,7 @@ extension SchedulerLockTests {
         defer { task.cancel() }
         #expect(await eventually(within: .seconds(5)) { lock.isHeld })
         try await cluster.stop()
-        #expect(await eventually(within: .seconds(2)) { !lock.isHeld }, "still claims the lock with the server down")
+        #expect(await eventually(within: .seconds(15)) { !lock.isHeld }, "still claims the lock with the server down")
         try await cluster.start()
         #expect(await eventually(within: .seconds(10)) { lock.isHeld }, "did not take the lock again")
         task.cancel()

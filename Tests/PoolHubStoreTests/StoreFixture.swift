@@ -53,7 +53,8 @@ enum TestDatabase: Sendable {
         case .sqlite(let path):
             return try await body(try SQLiteHubStore(path: path))
         case .postgres(let location):
-            let store = PostgresHubStore(location: location, logger: testLogger)
+            // A generous wait: tests run in parallel on two cores, and a first connection can be slow.
+            let store = PostgresHubStore(location: location, connectionWait: .seconds(30), logger: testLogger)
             return try await withRunning(store) { try await body(store) }
         }
     }

@@ -13,7 +13,8 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$work"' EXIT
 
 # Reservations expire after a second so a long run does not just fill every slot.
-DATABASE_URL="sqlite:$work/hub.sqlite" RESERVATION_TTL_SECONDS=1 HEARTBEAT_TTL_SECONDS=3600 LOG_LEVEL=error \
+# BENCH_DATABASE_URL / BENCH_REDIS_URL (an empty database and Redis) measure the shared PostgreSQL + Redis mode.
+DATABASE_URL="${BENCH_DATABASE_URL:-sqlite:$work/hub.sqlite}" REDIS_URL="${BENCH_REDIS_URL:-}" RESERVATION_TTL_SECONDS=1 HEARTBEAT_TTL_SECONDS=3600 LOG_LEVEL=error \
   "$bin/poolhub" serve --env-file /dev/null --host 127.0.0.1 --port 18080 >"$work/hub.log" 2>&1 &
 "$bin/poolhub-bench" echo 18099 >"$work/echo.log" 2>&1 &
 for _ in $(seq 100); do curl -sf localhost:18080/health >/dev/null && break; sleep 0.1; done

@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import PoolHubCore
+@testable import PoolHubLive
+import RESP
+import Testing
+
+let redisURL = ProcessInfo.processInfo.environment["POOLHUB_TEST_REDIS_URL"]
+
+/// Durable storage as far as these tests need it: a fixed fleet.
+struct FixedSource: FleetSource {
+    let members: [FleetMember]
+    func fleet() async throws -> [FleetMember] { members }
+    func member(_ address: MinerAddress) async throws -> FleetMember? { members.first { $0.miner.address == address } }
+}
+
+/// `count` online miners serving llama3.2, as storage would hand them over.
+func storedFleet(count: Int, slots: Int = 4) -> [FleetMember] {
+    let scratch = makeFleet()
+    populate(scratch, count: count, slots: slots)
+    return scratch.members { _ in true }
+}
+
+/// Two hub instances' hot state on one fresh Redis namespace.
+func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet) {
+    let configuration = try RedisConfiguration(url: try #require(redisURL))
+    let namespace = "live-\(UUID().uuidString)"
+    let members = storedFleet(count: count, slots: slots)
+    func instance() -> SharedFleet {
+        let fleet = SharedFleet(
+            local: makeFleet(), redis: RedisClient(configuration: configuration, logger: Logger(label: "test")), namespace: namespace,
+            source: FixedSource(members: members), clock: ManualClock(t0), logger: Logger(label: "test"))
+        fleet.load(members)
+        return fleet
+    }
+    return (instance(), instance())
+}
+
+@Suite struct FleetEventTests {
+    @Test func everyEventSurvivesTheWire() throws {
+        let address = MinerAddress("0xabc")!
+        let reservation = Reservation(
+            id: ReservationID(high: 1, low: 2), address: address, jobID: "job\nwith newline", createdAt: t0.addingTimeInterval(0.125),
+            expiresAt: t0.addingTimeInterval(600.5))
+        let events: [FleetEvent] = [
+            .miner(address),
+            .status(address, LiveStatus(available: false, currentLoad: 3, gpuUtilization: 0.731, temperature: nil, lastHeartbeatAt: t0)),
+            .stats(
+                address,
+                MinerStats(
+                    completed: 9.87, failed: 1.5, responseTimeSumMs: 12_345.678, responseTimeCount: 7.25, decayedAt: t0, jobsCompleted: 10,
+                    jobsFailed: 2, version: 12)),
+            .reserved(reservation), .reserved(Reservation(id: reservation.id, address: address, jobID: nil, createdAt: t0, expiresAt: t0)),
+            .released(reservation.id, address), .scores,
+        ]
+        for event in events {
+            let decoded = try #require(FleetEvent.decode(event.encoded(origin: "me")))
+            #expect(decoded.origin == "me")
+            #expect(decoded.event == event)
+        }
+        #expect(FleetEvent.decode("me\nstatus\n0xabc\n1") == nil)
+        #expect(FleetEvent.decode("garbage") == nil)
+    }
+
+    @Test func scoreCardsSurviveTheCache() throws {
+        let card = Scorer(config: .standard, heartbeatTTL: 45).card(
+            stats: MinerStats(decayedAt: t0), uptime: UptimeLedger(), stake: 1_000, at: t0)
+        #expect(Wire.card(Wire.card(card)) == card)
+    }
+}
+
+@Suite(.enabled(if: redisURL != nil, "needs the redis-server of scripts/test.sh"))
+struct SharedFleetTests {
+    @Test func concurrentClaimsFromTwoInstancesNeverOverbook() async throws {
+        let (a, b) = try sharedPair(count: 100, slots: 4)
+        let answers = try await withThrowingTaskGroup(of: MatchResult.self) { group in
+            for i in 0..<2_000 {
+                group.addTask {
+                    try await (i % 2 == 0 ? a : b).match(MatchRequest(model: "llama3.2", jobID: "job-\(i)", limit: 3), at: t0)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let reserved = answers.compactMap { $0.miners.first?.reservation }
+        #expect(reserved.count == 400)
+        #expect(Set(reserved.map(\.id)).count == 400)
+        #expect(Dictionary(grouping: reserved, by: \.address).values.allSatisfy { $0.count == 4 })
+        #expect(answers.filter { $0.miners.first?.reservation == nil }.allSatisfy { $0.miners.isEmpty })
+    }
+
+    @Test func aJobKeepsItsSlotAndReleasingFreesItEverywhere() async throws {
+        let (a, b) = try sharedPair(count: 1, slots: 1)
+        let first = try await a.match(MatchRequest(model: "llama3.2", jobID: "j1", limit: 1), at: t0)
+        let held = try #require(first.miners.first?.reservation)
+        // The same job through the other instance gets the same reservation back.
+        let retry = try await b.match(MatchRequest(model: "llama3.2", jobID: "j1", limit: 1), at: t0)
+        #expect(retry.miners.first?.reservation == held)
+        // Another job finds the only slot taken, though B's own view may not have heard of it yet.
+        b.local.forget(held.id)
+        #expect(try await b.match(MatchRequest(model: "llama3.2", jobID: "j2", limit: 1), at: t0).miners.isEmpty)
+        #expect(try await b.release(held.id, at: t0) == held)
+        #expect(try await b.release(held.id, at: t0) == nil)
+        #expect(try await b.match(MatchRequest(model: "llama3.2", jobID: "j3", limit: 1), at: t0).miners.first?.reservation != nil)
+    }
+
+    @Test func expiredReservationsFreeTheirSlots() async throws {
+        let (a, _) = try sharedPair(count: 1, slots: 1)
+        let held = try #require(try await a.match(MatchRequest(model: "llama3.2", jobID: "j1", limit: 1), at: t0).miners.first?.reservation)
+        let later = held.expiresAt.addingTimeInterval(1)
+        let beat = LiveStatus(available: true, currentLoad: 0, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: later)
+        _ = await a.recordStatus(beat, of: held.address)
+        a.sweep(at: later)
+        #expect(try await a.release(held.id, at: later) == nil)
+        #expect(try await a.match(MatchRequest(model: "llama3.2", jobID: "j2", limit: 1), at: later).miners.first?.reservation != nil)
+    }
+
+    @Test func anInstanceFollowsTheOthersChanges() async throws {
+        let (a, b) = try sharedPair(count: 2, slots: 4)
+        let follower = Task { await b.follow() }
+        defer { follower.cancel() }
+        let address = MinerAddress("miner-0")!
+        // Wait until B listens (its first reload), then change things through A.
+        var listening = false
+        for _ in 0..<250 where !listening {
+            _ = try await a.match(MatchRequest(model: "llama3.2", jobID: "probe-\(UUID())", limit: 1), at: t0)
+            listening = b.summary(at: t0).activeReservations > 0
+            if !listening { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(listening)
+        let beat = LiveStatus(available: false, currentLoad: 2, gpuUtilization: 0.5, temperature: 60, lastHeartbeatAt: t0.addingTimeInterval(5))
+        _ = await a.recordStatus(beat, of: address)
+        var seen = false
+        for _ in 0..<50 where !seen {
+            seen = b.member(address)?.status == beat
+            if !seen { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(seen, "B did not apply A's heartbeat within a second")
+        #expect(await b.sharedStateCheck()?.ok == true)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// Several real `poolhub` processes sharing one PostgreSQL database and one Redis namespace.
+@Suite(.serialized, .enabled(if: SharedTestServers.enabled, "needs the PostgreSQL and Redis of scripts/test.sh"))
+struct MultiInstanceTests {
+    /// Two hubs on one fresh database and namespace.
+    func cluster(_ extra: [String: String] = [:]) async throws -> [HubProcess] {
+        let environment = try await SharedTestServers.freshEnvironment().merging(extra) { $1 }
+        var hubs: [HubProcess] = []
+        for _ in 0..<2 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-cluster-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            hubs.append(try await HubProcess.start(in: directory, environment: environment))
+        }
+        return hubs
+    }
+
+    func register(_ address: String, on hub: HubProcess, slots: Int = 4) async throws -> String {
+        let r = try await hub.send(
+            .POST, "/api/v1/miners/register",
+            json: """
+                {"address": "\(address)", "endpoint": "http://\(address).example.com", "capabilities": {"models": ["llama3.2"], "max_concurrent_jobs": \(slots)}}
+                """)
+        #expect(r.status == 201)
+        return try #require(r.json["token"] as? String)
+    }
+
+    func matchedAddresses(on hub: HubProcess, reserve: Bool = false, limit: Int = 10) async throws -> [String] {
+        let body = #"{"job_type": "inference", "model": "llama3.2", "reserve": \#(reserve), "limit": \#(limit)}"#
+        let r = try await hub.send(.POST, "/api/v1/match", json: body)
+        return (r.json["miners"] as? [[String: Any]] ?? []).compactMap { $0["address"] as? String }
+    }
+
+    /// Polls until `condition` holds; returns how long that took, or nil at the deadline.
+    func within(_ limit: Duration, _ condition: () async throws -> Bool) async rethrows -> Duration? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
+            if try await condition() { return ContinuousClock.now - start }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    @Test func aRegistrationThroughOneInstanceIsMatchedThroughTheOtherWithinASecond() async throws {
+        let hubs = try await cluster()
+        defer { hubs.forEach { $0.stop() } }
+        let (a, b) = (hubs[0], hubs[1])
+
+        let token = try await register("0xfeed", on: a)
+        #expect(try await a.send(.POST, "/api/v1/miners/0xfeed/status", json: "{}", token: token).status == 200)
+        let seen = try await within(.seconds(1)) { try await matchedAddresses(on: b) == ["0xfeed"] }
+        #expect(seen != nil, "B never matched the miner registered through A")
+
+        // The token issued by A opens the miner on B too.
+        #expect(try await b.send(.POST, "/api/v1/miners/0xfeed/status", json: #"{"current_load": 1}"#, token: token).status == 200)
+        #expect(try await b.send(.DELETE, "/api/v1/miners/0xfeed", token: token).status == 204)
+        let gone = try await within(.seconds(1)) { try await matchedAddresses(on: a).isEmpty }
+        #expect(gone != nil, "A still matched the miner deregistered through B")
+    }
+
+    @Test func concurrentReservingMatchesOverTwoInstancesNeverOverbook() async throws {
+        let hubs = try await cluster()
+        defer { hubs.forEach { $0.stop() } }
+        for i in 0..<100 {
+            let address = String(format: "0x%04x", i)
+            let token = try await register(address, on: hubs[i % 2])
+            #expect(try await hubs[(i + 1) % 2].send(.POST, "/api/v1/miners/\(address)/status", json: "{}", token: token).status == 200)
+        }
+        let everyone = try await within(.seconds(2)) {
+            let a = try await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+            let b = try await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+            return a?["online"] == 100 && b?["online"] == 100
+        }
+        #expect(everyone != nil, "both instances should see all 100 miners online")
+
+        let reserved = try await withThrowingTaskGroup(of: String?.self) { group in
+            for i in 0..<2_000 {
+                group.addTask {
+                    let r = try await hubs[i % 2].send(
+                        .POST, "/api/v1/match", json: #"{"job_type": "inference", "model": "llama3.2", "job_id": "job-\#(i)"}"#)
+                    #expect(r.status == 200)
+                    let first = (r.json["miners"] as? [[String: Any]])?.first
+                    return first?["reservation"] != nil ? first?["address"] as? String : nil
+                }
+            }
+            var perMiner: [String: Int] = [:]
+            for try await address in group { if let address { perMiner[address, default: 0] += 1 } }
+            return perMiner
+        }
+        #expect(reserved.values.reduce(0, +) == 400)
+        #expect(reserved.count == 100)
+        #expect(reserved.values.allSatisfy { $0 == 4 })
+        for hub in hubs {
+            let status = try await hub.send(.GET, "/api/v1/status")
+            #expect((status.json["capacity"] as? [String: Int])?["active_reservations"] == 400)
+        }
+    }
+
+    @Test func killingTheSchedulerHolderHandsTheSchedulersOver() async throws {
+        let interval = 1.0
+        let hubs = try await cluster(["SCHEDULER_LOCK_INTERVAL_SECONDS": "\(interval)"])
+        defer { hubs.forEach { $0.stop() } }
+        func role(_ hub: HubProcess) async throws -> String? {
+            (try await hub.send(.GET, "/api/v1/status").json["storage"] as? [String: String])?["scheduler"]
+        }
+        var roles: [String?] = []
+        let settled = try await within(.seconds(10)) {
+            roles = [try await role(hubs[0]), try await role(hubs[1])]
+            return roles.contains("leader")
+        }
+        #expect(settled != nil)
+        #expect(roles.sorted { ($0 ?? "") < ($1 ?? "") } == ["follower", "leader"], "exactly one instance holds the lock")
+        let holder = roles[0] == "leader" ? 0 : 1
+        let other = hubs[1 - holder]
+
+        hubs[holder].kill9()
+        // PostgreSQL frees a dead session's lock at once; the other takes it at its next attempt.
+        let handedOver = try await within(.seconds(interval) + .seconds(2)) { try await role(other) == "leader" }
+        #expect(handedOver != nil, "the surviving instance did not take the scheduler lock")
+    }
+}
