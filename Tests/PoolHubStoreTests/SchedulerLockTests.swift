@@ -24,7 +24,7 @@ import Testing
             secondTask.cancel()
         }
 
-        #expect(await eventually(within: .seconds(5)) { first.isHeld || second.isHeld })
+        #expect(await eventually(within: .seconds(15)) { first.isHeld || second.isHeld })
         // For several retry intervals, never both.
         var bothSeen = false
         _ = await eventually(within: .milliseconds(600)) {
@@ -61,11 +61,11 @@ extension SchedulerLockTests {
         let lock = PostgresSchedulerLock(location: cluster.location, retryInterval: .milliseconds(100), logger: testLogger)
         let task = Task { await lock.run() }
         defer { task.cancel() }
-        #expect(await eventually(within: .seconds(5)) { lock.isHeld })
+        #expect(await eventually(within: .seconds(15)) { lock.isHeld })
         try await cluster.stop()
         #expect(await eventually(within: .seconds(15)) { !lock.isHeld }, "still claims the lock with the server down")
         try await cluster.start()
-        #expect(await eventually(within: .seconds(10)) { lock.isHeld }, "did not take the lock again")
+        #expect(await eventually(within: .seconds(30)) { lock.isHeld }, "did not take the lock again")
         task.cancel()
         await task.value
         #expect(!lock.isHeld)
