@@ -88,10 +88,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PoolHubCoreTests", dependencies: ["PoolHubCore"], swiftSettings: swiftSettings),
+        // Throwaway servers and database helpers shared by the test targets.
+        .target(
+            name: "PoolHubTestSupport",
+            dependencies: [
+                "PoolHubStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RESPTests",
             dependencies: [
-                "RESP",
+                "RESP", "PoolHubTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -100,10 +113,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PoolHubStoreTests",
-            dependencies: ["PoolHubStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["PoolHubStore", "PoolHubTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PoolHubLiveTests", dependencies: ["PoolHubLive"], swiftSettings: swiftSettings),
+        .testTarget(name: "PoolHubLiveTests", dependencies: ["PoolHubLive", "PoolHubTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PoolHubServerTests",
             dependencies: [
@@ -111,8 +124,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                "RESP",
+                "RESP", "PoolHubTestSupport",
             ],
             swiftSettings: swiftSettings
         ),

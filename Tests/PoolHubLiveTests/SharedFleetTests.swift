@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PoolHubCore
 @testable import PoolHubLive
+import PoolHubTestSupport
 import RESP
 import Testing
 
@@ -120,20 +121,14 @@ struct SharedFleetTests {
         defer { follower.cancel() }
         let address = MinerAddress("miner-0")!
         // Wait until B listens (its first reload), then change things through A.
-        var listening = false
-        for _ in 0..<250 where !listening {
-            _ = try await a.match(MatchRequest(model: "llama3.2", jobID: "probe-\(UUID())", limit: 1), at: t0)
-            listening = b.summary(at: t0).activeReservations > 0
-            if !listening { try await Task.sleep(for: .milliseconds(20)) }
+        let listening = await eventually {
+            _ = try? await a.match(MatchRequest(model: "llama3.2", jobID: "probe-\(UUID())", limit: 1), at: t0)
+            return b.summary(at: t0).activeReservations > 0
         }
         #expect(listening)
         let beat = LiveStatus(available: false, currentLoad: 2, gpuUtilization: 0.5, temperature: 60, lastHeartbeatAt: t0.addingTimeInterval(5))
         _ = await a.recordStatus(beat, of: address)
-        var seen = false
-        for _ in 0..<50 where !seen {
-            seen = b.member(address)?.status == beat
-            if !seen { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        let seen = await eventually(within: .seconds(1)) { b.member(address)?.status == beat }
         #expect(seen, "B did not apply A's heartbeat within a second")
         #expect(await b.sharedStateCheck()?.ok == true)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import PoolHubTestSupport
 import Testing
 
 /// Several real `poolhub` processes sharing one PostgreSQL database and one Redis namespace.
@@ -33,16 +34,6 @@ struct MultiInstanceTests {
         return (r.json["miners"] as? [[String: Any]] ?? []).compactMap { $0["address"] as? String }
     }
 
-    /// Polls until `condition` holds; returns how long that took, or nil at the deadline.
-    func within(_ limit: Duration, _ condition: () async throws -> Bool) async rethrows -> Duration? {
-        let start = ContinuousClock.now
-        while ContinuousClock.now - start < limit {
-            if try await condition() { return ContinuousClock.now - start }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
-    }
-
     @Test func aRegistrationThroughOneInstanceIsMatchedThroughTheOtherWithinASecond() async throws {
         let hubs = try await cluster()
         defer { hubs.forEach { $0.stop() } }
@@ -50,14 +41,14 @@ struct MultiInstanceTests {
 
         let token = try await register("0xfeed", on: a)
         #expect(try await a.send(.POST, "/api/v1/miners/0xfeed/status", json: "{}", token: token).status == 200)
-        let seen = try await within(.seconds(1)) { try await matchedAddresses(on: b) == ["0xfeed"] }
-        #expect(seen != nil, "B never matched the miner registered through A")
+        let seen = await eventually(within: .seconds(1)) { (try? await matchedAddresses(on: b)) == ["0xfeed"] }
+        #expect(seen, "B never matched the miner registered through A")
 
         // The token issued by A opens the miner on B too.
         #expect(try await b.send(.POST, "/api/v1/miners/0xfeed/status", json: #"{"current_load": 1}"#, token: token).status == 200)
         #expect(try await b.send(.DELETE, "/api/v1/miners/0xfeed", token: token).status == 204)
-        let gone = try await within(.seconds(1)) { try await matchedAddresses(on: a).isEmpty }
-        #expect(gone != nil, "A still matched the miner deregistered through B")
+        let gone = await eventually(within: .seconds(1)) { (try? await matchedAddresses(on: a))?.isEmpty == true }
+        #expect(gone, "A still matched the miner deregistered through B")
     }
 
     @Test func concurrentReservingMatchesOverTwoInstancesNeverOverbook() async throws {
@@ -68,12 +59,12 @@ struct MultiInstanceTests {
             let token = try await register(address, on: hubs[i % 2])
             #expect(try await hubs[(i + 1) % 2].send(.POST, "/api/v1/miners/\(address)/status", json: "{}", token: token).status == 200)
         }
-        let everyone = try await within(.seconds(2)) {
-            let a = try await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
-            let b = try await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+        let everyone = await eventually(within: .seconds(2)) {
+            let a = try? await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+            let b = try? await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
             return a?["online"] == 100 && b?["online"] == 100
         }
-        #expect(everyone != nil, "both instances should see all 100 miners online")
+        #expect(everyone, "both instances should see all 100 miners online")
 
         let reserved = try await withThrowingTaskGroup(of: String?.self) { group in
             for i in 0..<2_000 {
@@ -102,22 +93,22 @@ struct MultiInstanceTests {
         let interval = 1.0
         let hubs = try await cluster(["SCHEDULER_LOCK_INTERVAL_SECONDS": "\(interval)"])
         defer { hubs.forEach { $0.stop() } }
-        func role(_ hub: HubProcess) async throws -> String? {
-            (try await hub.send(.GET, "/api/v1/status").json["storage"] as? [String: String])?["scheduler"]
+        func role(_ hub: HubProcess) async -> String? {
+            (try? await hub.send(.GET, "/api/v1/status").json["storage"] as? [String: String])?["scheduler"]
         }
-        var roles: [String?] = []
-        let settled = try await within(.seconds(10)) {
-            roles = [try await role(hubs[0]), try await role(hubs[1])]
+        let settled = await eventually(within: .seconds(10)) {
+            let roles = [await role(hubs[0]), await role(hubs[1])]
             return roles.contains("leader")
         }
-        #expect(settled != nil)
+        #expect(settled)
+        let roles = [await role(hubs[0]), await role(hubs[1])]
         #expect(roles.sorted { ($0 ?? "") < ($1 ?? "") } == ["follower", "leader"], "exactly one instance holds the lock")
         let holder = roles[0] == "leader" ? 0 : 1
         let other = hubs[1 - holder]
 
         hubs[holder].kill9()
         // PostgreSQL frees a dead session's lock at once; the other takes it at its next attempt.
-        let handedOver = try await within(.seconds(interval) + .seconds(2)) { try await role(other) == "leader" }
-        #expect(handedOver != nil, "the surviving instance did not take the scheduler lock")
+        let handedOver = await eventually(within: .seconds(interval) + .seconds(2)) { await role(other) == "leader" }
+        #expect(handedOver, "the surviving instance did not take the scheduler lock")
     }
 }

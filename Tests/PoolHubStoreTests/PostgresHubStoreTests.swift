@@ -1,6 +1,7 @@
 import Foundation
 import PoolHubCore
 import PoolHubStore
+import PoolHubTestSupport
 import Testing
 
 /// What only the PostgreSQL store has: several instances on one database, and a server that can go away.

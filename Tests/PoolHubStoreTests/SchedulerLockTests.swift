@@ -1,4 +1,5 @@
 import PoolHubStore
+import PoolHubTestSupport
 import Testing
 
 @Suite struct SchedulerLockTests {

@@ -3,6 +3,7 @@ import Logging
 import PoolHubCore
 import PoolHubStore
 import PostgresNIO
+import PoolHubTestSupport
 import Testing
 
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -67,46 +68,4 @@ func withRunning<Result>(_ store: PostgresHubStore, _ body: () async throws -> R
         defer { group.cancelAll() }
         return try await body()
     }
-}
-
-/// The PostgreSQL server named by `POOLHUB_TEST_POSTGRES_URL` (an admin URL such as
-/// postgresql://pgci@127.0.0.1:55432/postgres); every test gets its own database on it.
-enum TestPostgres {
-    static let adminURL = ProcessInfo.processInfo.environment["POOLHUB_TEST_POSTGRES_URL"]
-    static var isConfigured: Bool { adminURL != nil }
-
-    static func createDatabase() async throws -> PostgresLocation {
-        var location = try PostgresLocation(url: try #require(adminURL))
-        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await withAdminConnection(location) { connection in
-            // A database name cannot be a bound parameter; this one is made of [t_0-9a-f] only.
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: testLogger)
-        }
-        location.database = name
-        return location
-    }
-
-    static func withAdminConnection(_ location: PostgresLocation, _ body: (PostgresConnection) async throws -> Void) async throws {
-        let configuration = PostgresConnection.Configuration(
-            host: location.host, port: location.port, username: location.username, password: location.password,
-            database: location.database, tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: testLogger)
-        do {
-            try await body(connection)
-        } catch {
-            try? await connection.close()
-            throw error
-        }
-        try await connection.close()
-    }
-}
-
-/// Polls `condition` until it holds or `deadline` passes; true when it held.
-func eventually(within deadline: Duration, every step: Duration = .milliseconds(20), _ condition: () async -> Bool) async -> Bool {
-    let end = ContinuousClock.now + deadline
-    while ContinuousClock.now < end {
-        if await condition() { return true }
-        try? await Task.sleep(for: step)
-    }
-    return await condition()
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import RESP
+import PoolHubTestSupport
 import Testing
 
 /// Commands against a real redis-server.

@@ -1,5 +1,6 @@
 import NIOCore
 import RESP
+import PoolHubTestSupport
 import Testing
 
 /// Outages, timeouts, close and pub/sub against a real redis-server that is stopped and restarted.

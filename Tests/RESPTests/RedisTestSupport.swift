@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import RESP
+import PoolHubTestSupport
 import Testing
 
 let redisAvailable = ConditionTrait.enabled(if: RedisServerProcess.isAvailable, "redis-server not installed")

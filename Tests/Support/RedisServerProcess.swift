@@ -7,15 +7,16 @@ import NIOPosix
 
 /// A throwaway `redis-server` on a free loopback port, stopped at the end of each test.
 /// The binary comes from `POOLHUB_TEST_REDIS_SERVER`, else `/usr/bin/redis-server`.
-final class RedisServerProcess: @unchecked Sendable {  // used by one test task at a time
-    static let binary: String? = {
+public final class RedisServerProcess: @unchecked Sendable {  // used by one test task at a time
+    public static let binary: String? = {
         let candidate = ProcessInfo.processInfo.environment["POOLHUB_TEST_REDIS_SERVER"] ?? "/usr/bin/redis-server"
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }()
 
-    static var isAvailable: Bool { binary != nil }
+    public static var isAvailable: Bool { binary != nil }
 
-    let port: Int
+    public let port: Int
+    public var url: String { "redis://127.0.0.1:\(port)" }
     private let extraArguments: [String]
     private var process: Process?
 
@@ -25,7 +26,7 @@ final class RedisServerProcess: @unchecked Sendable {  // used by one test task 
     }
 
     /// Runs `body` with a fresh server and always stops it afterwards.
-    static func with<T>(
+    public static func with<T>(
         arguments: [String] = [],
         _ body: (RedisServerProcess) async throws -> T
     ) async throws -> T {
@@ -36,7 +37,7 @@ final class RedisServerProcess: @unchecked Sendable {  // used by one test task 
     }
 
     /// Starts (again) on the same port and returns once it accepts connections.
-    func start() async throws {
+    public func start() async throws {
         precondition(process == nil, "already running")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary!)
@@ -58,16 +59,17 @@ final class RedisServerProcess: @unchecked Sendable {  // used by one test task 
 
     /// SIGKILL and wait for exit, so the port is free for a restart. Not SIGTERM: test worker threads
     /// block signals and the child inherits that mask, so redis-server would never see a SIGTERM.
-    func stop() {
+    public func stop() {
         guard let process else { return }
         self.process = nil
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    struct StartFailed: Error, CustomStringConvertible {
-        let port: Int
-        var description: String { "redis-server did not start on port \(port)" }
+    public struct StartFailed: Error, CustomStringConvertible {
+        public let port: Int
+    public var url: String { "redis://127.0.0.1:\(port)" }
+        public var description: String { "redis-server did not start on port \(port)" }
     }
 
     private func acceptsConnections() async -> Bool {
@@ -91,15 +93,14 @@ final class RedisServerProcess: @unchecked Sendable {  // used by one test task 
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes (tests must never hang).
-func eventually(
-    within timeout: Duration = .seconds(10),
-    _ condition: () async -> Bool
+/// Polls `condition` until it holds or `deadline` passes; true when it held (tests must never hang).
+public func eventually(
+    within deadline: Duration = .seconds(10), every step: Duration = .milliseconds(20), _ condition: () async -> Bool
 ) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
+    let end = ContinuousClock.now + deadline
+    while ContinuousClock.now < end {
         if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+        try? await Task.sleep(for: step)
     }
     return await condition()
 }
