@@ -53,3 +53,44 @@ struct OutageTests {
         #expect(hub.process.isRunning)
     }
 }
+
+@Suite(.serialized, .enabled(if: ThrowawayCluster.isPossible, "needs PostgreSQL 15 binaries and, as root, the pgci user"))
+struct DatabaseOutageTests {
+    @Test(.timeLimit(.minutes(3))) func postgresStoppedAndStartedAgain() async throws {
+        let cluster = try await ThrowawayCluster()
+        defer { cluster.destroy() }
+        try await cluster.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-pg-outage-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let hub = try await HubProcess.start(
+            in: directory, environment: ["DATABASE_URL": cluster.location.url])
+        defer { hub.stop() }
+        let register = #"{"address": "0x%@", "endpoint": "http://m.example.com", "capabilities": {"models": ["llama3.2"], "max_concurrent_jobs": 2}}"#
+        let first = try await hub.send(.POST, "/api/v1/miners/register", json: String(format: register, "aa"))
+        let token = try #require(first.json["token"] as? String)
+        #expect(try await hub.send(.POST, "/api/v1/miners/0xaa/status", json: "{}", token: token).status == 200)
+
+        try await cluster.stop()
+        // Writes are refused with a time to come back; nothing half-written, the process stays up.
+        let refused = try await hub.send(.POST, "/api/v1/miners/register", json: String(format: register, "bb"))
+        #expect(refused.status == 503)
+        #expect(refused.headers.first(name: "Retry-After") != nil)
+        #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "unavailable")
+        #expect(try await hub.send(.POST, "/api/v1/miners/0xaa/status", json: "{}", token: token).status == 503)
+        let health = try await hub.send(.GET, "/health")
+        #expect(health.status == 503)
+        #expect(((health.json["checks"] as? [String: Any])?["database"] as? [String: Any])?["ok"] as? Bool == false)
+        // Reads and matching go on from memory.
+        #expect(try await hub.send(.GET, "/api/v1/miners/0xaa").status == 200)
+        let match = try await hub.send(.POST, "/api/v1/match", json: #"{"job_type": "inference", "model": "llama3.2"}"#)
+        #expect((match.json["miners"] as? [[String: Any]])?.first?["address"] as? String == "0xaa")
+
+        try await cluster.start()
+        let recovered = await eventually(within: .seconds(90), every: .milliseconds(250)) {
+            (try? await hub.send(.POST, "/api/v1/miners/register", json: String(format: register, "bb")).status) == 201
+        }
+        #expect(recovered, "writes did not recover after PostgreSQL came back")
+        #expect(try await hub.send(.GET, "/health").status == 200)
+        #expect(hub.process.isRunning)
+    }
+}

@@ -12,11 +12,10 @@ enum SharedTestServers {
     static func freshEnvironment() async throws -> [String: String] {
         guard enabled, let redisURL else { return [:] }
         let location = try await TestPostgres.createDatabase()
-        let name = location.database
         return [
-            "DATABASE_URL": "postgresql://\(location.username)@\(location.host):\(location.port)/\(name)",
+            "DATABASE_URL": location.url,
             "REDIS_URL": redisURL,
-            "REDIS_NAMESPACE": name,
+            "REDIS_NAMESPACE": location.database,
             // Tests run in parallel on two cores: a first connection may take longer than in production.
             "DATABASE_TIMEOUT_SECONDS": "30",
         ]

@@ -44,3 +44,8 @@ public enum TestPostgres {
         try await connection.close()
     }
 }
+
+extension PostgresLocation {
+    /// The location as a DATABASE_URL (test servers trust loopback, so no password).
+    public var url: String { "postgresql://\(username)@\(host):\(port)/\(database)" }
+}
