@@ -44,8 +44,14 @@ extension SharedFleet {
             logger.warning("ignored an unreadable change announcement", metadata: ["payload": "\(payload.prefix(200))"])
             return
         }
-        guard sender != origin else { return }
         let now = clock.now()
+        switch event {
+        case .reserved, .released:
+            // Our own too: a reload in between may have dropped a slot we took (adopting is idempotent).
+            break
+        default:
+            guard sender != origin else { return }
+        }
         switch event {
         case .miner(let address):
             do {

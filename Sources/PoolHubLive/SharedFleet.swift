@@ -93,13 +93,14 @@ public final class SharedFleet: LiveState {
     public func refreshScores(at now: Date) async {
         local.refreshScores(at: now)
         let cards = local.cards()
-        var commands: [[String]] = [["DEL", scoreCache]]
+        // Replaced in one transaction, so a follower never reads half a cache.
+        var commands: [[String]] = [["MULTI"], ["DEL", scoreCache]]
         for chunk in stride(from: 0, to: cards.count, by: 500) {
             var hset = ["HSET", scoreCache]
             for (address, card) in cards[chunk..<min(cards.count, chunk + 500)] { hset += [address.value, Wire.card(card)] }
             commands.append(hset)
         }
-        await announce(commands, .scores)
+        await announce(commands + [["EXEC"]], .scores)
     }
 
     /// Sends `commands` and the event in one pipelined write. A failure is logged, not thrown: the
@@ -141,7 +142,7 @@ public final class SharedFleet: LiveState {
                 return MatchResult(miners: miners, rejected: Self.counting(refused, in: result.rejected, passed: first))
             case .full:
                 guard !result.miners.isEmpty else { return none }
-                // This instance's view was behind: every candidate was full in Redis. Try the next ones.
+                // This instance's view was behind (announcements still on their way): try the next ones.
                 refused += result.miners.count
                 probe.exclude.formUnion(result.miners.map(\.address))
                 probe.limit *= 2
@@ -183,12 +184,18 @@ public final class SharedFleet: LiveState {
             throw .unavailable("\(error)")
         }
         let parts = reply.array ?? []
-        guard let kind = parts.first?.string else { throw .unavailable("unexpected reply to the slot claim: \(reply)") }
-        guard kind != "full" else { return .full }
-        guard parts.count == 3, let id = parts[1].string.flatMap(ReservationID.init), let record = parts[2].string,
-            let reservation = Wire.reservation(id, record: record)
-        else { throw .unavailable("unexpected reply to the slot claim: \(reply)") }
-        return kind == "held" ? .held(reservation) : .claimed(reservation)
+        switch parts.first?.string {
+        case "full":
+            return .full
+        case let kind? where kind == "held" || kind == "claimed":
+            guard parts.count == 3, let id = parts[1].string.flatMap(ReservationID.init), let record = parts[2].string,
+                let reservation = Wire.reservation(id, record: record)
+            else { break }
+            return kind == "held" ? .held(reservation) : .claimed(reservation)
+        default:
+            break
+        }
+        throw .unavailable("unexpected reply to the slot claim: \(reply)")
     }
 
     public func release(_ id: ReservationID, at now: Date) async throws(LiveStateError) -> Reservation? {

@@ -70,8 +70,10 @@ func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet)
     }
 }
 
-@Suite(.enabled(if: redisURL != nil, "needs the redis-server of scripts/test.sh"))
+// Serialized: the two-thousand-claim burst would otherwise starve the follow tests' deadlines on two cores.
+@Suite(.serialized, .enabled(if: redisURL != nil, "needs the redis-server of scripts/test.sh"))
 struct SharedFleetTests {
+    /// Neither instance follows the other here (the worst case: each view knows only its own claims).
     @Test func concurrentClaimsFromTwoInstancesNeverOverbook() async throws {
         let (a, b) = try sharedPair(count: 100, slots: 4)
         let answers = try await withThrowingTaskGroup(of: MatchResult.self) { group in
@@ -131,5 +133,21 @@ struct SharedFleetTests {
         let seen = await eventually(within: .seconds(1)) { b.member(address)?.status == beat }
         #expect(seen, "B did not apply A's heartbeat within a second")
         #expect(await b.sharedStateCheck()?.ok == true)
+    }
+
+    @Test func followersAdoptTheSchedulersScoreCache() async throws {
+        let (leader, follower) = try sharedPair(count: 3)
+        let following = Task { await follower.follow() }
+        defer { following.cancel() }
+        let address = MinerAddress("miner-1")!
+        #expect(await eventually { await follower.sharedStateCheck()?.ok == true })
+        // Only the scheduler holder recomputes; a day later availability and decay have moved.
+        let later = t0.addingTimeInterval(86_400)
+        let adopted = await eventually {
+            await leader.refreshScores(at: later)
+            return follower.member(address)?.card.computedAt == later
+        }
+        #expect(adopted, "the follower did not take the leader's score cards")
+        #expect(follower.member(address)?.card == leader.member(address)?.card)
     }
 }
