@@ -19,14 +19,17 @@ extension SharedFleet {
         }
     }
 
-    /// Reads the fleet from storage, the live reservations and the score cache from Redis.
+    /// Reads the fleet from storage, then from Redis the live heartbeats (newer than storage's when
+    /// PostgreSQL missed some), the live reservations and the score cache.
     func reload() async {
         var attempt = 0
         while !Task.isCancelled {
             do {
                 let members = try await source.fleet()
                 let reservations = try await liveReservations()
+                let beats = try await liveHeartbeats(of: members.filter(\.isListed).map(\.miner.address))
                 local.load(members)
+                for (address, status) in beats { _ = local.recordStatus(status, of: address) }
                 for reservation in reservations { local.adopt(reservation) }
                 await adoptScoreCache()
                 logger.info("fleet reloaded", metadata: ["miners": "\(members.count)", "reservations": "\(reservations.count)"])
@@ -84,6 +87,20 @@ extension SharedFleet {
         } catch {
             logger.warning("could not read the score cache", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The heartbeats Redis still holds (each key lives one heartbeat TTL).
+    private func liveHeartbeats(of addresses: [MinerAddress]) async throws -> [(MinerAddress, LiveStatus)] {
+        var beats: [(MinerAddress, LiveStatus)] = []
+        for chunk in stride(from: 0, to: addresses.count, by: 1_000) {
+            let keys = addresses[chunk..<min(addresses.count, chunk + 1_000)].map { "\(namespace):hb:\($0)" }
+            for value in try await redis.send(["MGET"] + keys).array ?? [] {
+                if let text = value.string, case .status(let address, let status)? = FleetEvent.decode(text)?.event {
+                    beats.append((address, status))
+                }
+            }
+        }
+        return beats
     }
 
     private func liveReservations() async throws -> [Reservation] {
