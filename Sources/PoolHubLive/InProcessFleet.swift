@@ -175,11 +175,6 @@ public final class InProcessFleet: LiveState {
         }
     }
 
-    /// The reservation a job holds now, if any.
-    public func reservation(ofJob jobID: String, at now: Date) -> Reservation? {
-        state.withLock { s in s.reservationByJob[jobID].flatMap { s.reservations[$0] }.flatMap { $0.isLive(at: now) ? $0 : nil } }
-    }
-
     /// Every member's score card, for the score cache.
     public func cards() -> [(address: MinerAddress, card: ScoreCard)] {
         state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card) } }

@@ -5,17 +5,6 @@ import PostgresNIO
 // Rows ↔ domain values, in the same encoding as the SQLite store: epoch seconds, JSON text, bytea.
 
 extension PostgresHubStore {
-    /// Every column of a stored miner; `WHERE`/`ORDER BY` follow.
-    static let minerSelect = """
-        SELECT m.*, s.completed, s.failed, s.response_time_sum_ms, s.response_time_count, s.decayed_at,
-               s.jobs_completed, s.jobs_failed, s.version,
-               st.available, st.current_load, st.gpu_utilization, st.temperature, st.last_heartbeat_at,
-               st.online_seconds, st.observed_seconds, st.accounted_until
-        FROM miners m
-        JOIN miner_stats s ON s.address = m.address
-        LEFT JOIN miner_status st ON st.address = m.address
-        """
-
     /// A miner's profile columns, encoded once for INSERT and UPDATE.
     struct Profile: Sendable {
         var address: String

@@ -59,14 +59,14 @@ public final class PostgresHubStore: HubStore {
 
     public func loadMiners() async throws -> [StoredMiner] {
         try await withConnection { connection in
-            let query = PostgresQuery(unsafeSQL: Self.minerSelect + " ORDER BY m.address")
+            let query = PostgresQuery(unsafeSQL: StoredMinerQuery.select + " ORDER BY m.address")
             return try await connection.query(query, logger: self.logger).collect().map(Self.storedMiner)
         }
     }
 
     public func loadMiner(_ address: MinerAddress) async throws -> StoredMiner? {
         try await withConnection { connection in
-            var query = PostgresQuery(unsafeSQL: Self.minerSelect + " WHERE m.address = $1")
+            var query = PostgresQuery(unsafeSQL: StoredMinerQuery.select + " WHERE m.address = $1")
             query.binds.append(address.value)
             return try await connection.query(query, logger: self.logger).collect().first.map(Self.storedMiner)
         }

@@ -36,26 +36,15 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
-    /// Every column of a stored miner; `WHERE`/`ORDER BY` follow.
-    private static let minerSelect = """
-        SELECT m.*, s.completed, s.failed, s.response_time_sum_ms, s.response_time_count, s.decayed_at,
-               s.jobs_completed, s.jobs_failed, s.version,
-               st.available, st.current_load, st.gpu_utilization, st.temperature, st.last_heartbeat_at,
-               st.online_seconds, st.observed_seconds, st.accounted_until
-        FROM miners m
-        JOIN miner_stats s ON s.address = m.address
-        LEFT JOIN miner_status st ON st.address = m.address
-        """
-
     public func loadMiners() async throws -> [StoredMiner] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: Self.minerSelect + " ORDER BY m.address").map(Self.storedMiner)
+            try Row.fetchAll(db, sql: StoredMinerQuery.select + " ORDER BY m.address").map(Self.storedMiner)
         }
     }
 
     public func loadMiner(_ address: MinerAddress) async throws -> StoredMiner? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: Self.minerSelect + " WHERE m.address = ?", arguments: [address.value]).map(Self.storedMiner)
+            try Row.fetchOne(db, sql: StoredMinerQuery.select + " WHERE m.address = ?", arguments: [address.value]).map(Self.storedMiner)
         }
     }
 
