@@ -18,6 +18,7 @@ public final class PostgresHubStore: HubStore {
     let lastLease = Atomic<Int64>(Int64.min / 2)
     let epoch = ContinuousClock.now
     let busyWait: Duration = .seconds(30)
+    let statusWriter = StatusWriter()
 
     /// Held (per transaction) while migrating, so that instances starting together apply each migration once.
     static let migrationLockKey: Int64 = 0x506F_6F6C_4875_6201  // "PoolHub" + 1
@@ -127,21 +128,42 @@ public final class PostgresHubStore: HubStore {
     }
 
     public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws {
+        try await statusWriter.save(.init(address: address, status: status, uptime: uptime)) { entries in
+            try await self.writeStatuses(entries)
+        }
+    }
+
+    /// One statement for a batch of heartbeats, one row per miner; an older heartbeat never overwrites a newer one.
+    private func writeStatuses(_ entries: [StatusWriter.Entry]) async throws {
+        var binds = PostgresBindings(capacity: entries.count * 9)
+        var rows: [String] = []
+        rows.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() {
+            rows.append("(" + (1...9).map { "$\(i * 9 + $0)" }.joined(separator: ", ") + ")")
+            binds.append(e.address.value)
+            binds.append(e.status.available)
+            binds.append(e.status.currentLoad)
+            binds.append(e.status.gpuUtilization)
+            binds.append(e.status.temperature)
+            binds.append(e.status.lastHeartbeatAt.timeIntervalSince1970)
+            binds.append(e.uptime.onlineSeconds)
+            binds.append(e.uptime.observedSeconds)
+            binds.append(e.uptime.accountedUntil?.timeIntervalSince1970)
+        }
+        let sql = """
+            INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
+                                      last_heartbeat_at, online_seconds, observed_seconds, accounted_until)
+            VALUES \(rows.joined(separator: ", "))
+            ON CONFLICT (address) DO UPDATE SET
+                available = excluded.available, current_load = excluded.current_load,
+                gpu_utilization = excluded.gpu_utilization, temperature = excluded.temperature,
+                last_heartbeat_at = excluded.last_heartbeat_at, online_seconds = excluded.online_seconds,
+                observed_seconds = excluded.observed_seconds, accounted_until = excluded.accounted_until
+            WHERE excluded.last_heartbeat_at >= miner_status.last_heartbeat_at
+            """
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         try await withConnection { connection in
-            _ = try await connection.query(
-                """
-                INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
-                                          last_heartbeat_at, online_seconds, observed_seconds, accounted_until)
-                VALUES (\(address.value), \(status.available), \(status.currentLoad), \(status.gpuUtilization),
-                        \(status.temperature), \(status.lastHeartbeatAt.timeIntervalSince1970), \(uptime.onlineSeconds),
-                        \(uptime.observedSeconds), \(uptime.accountedUntil?.timeIntervalSince1970))
-                ON CONFLICT (address) DO UPDATE SET
-                    available = excluded.available, current_load = excluded.current_load,
-                    gpu_utilization = excluded.gpu_utilization, temperature = excluded.temperature,
-                    last_heartbeat_at = excluded.last_heartbeat_at, online_seconds = excluded.online_seconds,
-                    observed_seconds = excluded.observed_seconds, accounted_until = excluded.accounted_until
-                WHERE excluded.last_heartbeat_at >= miner_status.last_heartbeat_at
-                """, logger: self.logger)
+            _ = try await connection.query(query, logger: self.logger)
         }
     }
 

@@ -65,6 +65,37 @@ import Testing
         }
     }
 
+    /// Many heartbeats at once (PostgreSQL writes them in batches): each miner keeps its newest, whatever the order.
+    @Test(arguments: Backend.available) func concurrentHeartbeatsKeepEachMinersNewest(_ backend: Backend) async throws {
+        try await backend.makeDatabase().withStore { store in
+            try await store.migrate()
+            let addresses = (0..<20).map { MinerAddress("m-\($0)")! }
+            for address in addresses {
+                _ = try await store.insertMiner(sampleMiner(address.value), credential: credential, stats: MinerStats(decayedAt: t0))
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for beat in (0..<25).shuffled() {
+                    for (i, address) in addresses.enumerated() {
+                        group.addTask {
+                            let at = t0.addingTimeInterval(Double(beat))
+                            try await store.saveStatus(
+                                LiveStatus(available: true, currentLoad: beat % 4, gpuUtilization: Double(i), temperature: nil, lastHeartbeatAt: at),
+                                uptime: UptimeLedger(onlineSeconds: Double(beat), observedSeconds: Double(beat), accountedUntil: at), of: address)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for (i, address) in addresses.enumerated() {
+                let loaded = try #require(try await store.loadMiner(address))
+                #expect(loaded.status?.lastHeartbeatAt == t0.addingTimeInterval(24))
+                #expect(loaded.status?.currentLoad == 0)
+                #expect(loaded.status?.gpuUtilization == Double(i))
+                #expect(loaded.uptime.onlineSeconds == 24)
+            }
+        }
+    }
+
     @Test(arguments: Backend.available) func resultsCountOnceAndConflictsAreRefused(_ backend: Backend) async throws {
         try await backend.makeDatabase().withStore { store in
             try await store.migrate()
