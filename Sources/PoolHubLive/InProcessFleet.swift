@@ -180,6 +180,13 @@ public final class InProcessFleet: LiveState {
         state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card) } }
     }
 
+    /// Each miner's `max_concurrent_jobs` (0 when unknown), read under one lock.
+    public func slots(of addresses: [MinerAddress]) -> [Int] {
+        state.withLock { s in
+            addresses.map { address in s.slots[address].map { s.members[Int($0)].miner.capabilities.maxConcurrentJobs } ?? 0 }
+        }
+    }
+
     /// The match answer for a miner, with a reservation taken elsewhere.
     public func matched(_ address: MinerAddress, reservation: Reservation?) -> MatchedMiner? {
         state.withLock { s in s.slots[address].map { s.matched($0, reservation: reservation) } }

@@ -173,9 +173,8 @@ public final class SharedFleet: LiveState {
             namespace, origin, Wire.time(now), Wire.time(now.addingTimeInterval(local.settings.reservationTTL)),
             ReservationID.random().description, request.jobID ?? "",
         ]
-        for candidate in candidates {
-            guard let member = local.member(candidate.address) else { continue }
-            arguments += [candidate.address.value, String(member.miner.capabilities.maxConcurrentJobs)]
+        for (candidate, slots) in zip(candidates, local.slots(of: candidates.map(\.address))) {
+            arguments += [candidate.address.value, String(slots)]
         }
         let reply: RESPValue
         do {
