@@ -51,6 +51,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         case .none:
             break
         case .succeed(let waiter, let replies):
+            stateMachine.progressed(deadline: context.eventLoop.now + commandTimeout)
             waiter.succeed(replies)
             if stateMachine.nextDeadline == nil {
                 timer?.cancel()

@@ -84,6 +84,15 @@ struct RedisConnectionStateMachine<Waiter> {
         return .close(timedOut: head.waiter, others: queue.map(\.waiter))
     }
 
+    /// A reply arrived: the new head's clock starts no earlier than now. A deep pipeline that is still being
+    /// answered is slow, not dead, so the timeout measures silence rather than queueing.
+    mutating func progressed(deadline: NIODeadline) {
+        guard case .active(var queue) = state, var head = queue.popFirst() else { return }
+        head.deadline = max(head.deadline, deadline)
+        queue.prepend(head)
+        state = .active(queue)
+    }
+
     /// The deadline of the oldest request, which is the earliest since every request gets the same timeout.
     var nextDeadline: NIODeadline? {
         guard case .active(let queue) = state else { return nil }

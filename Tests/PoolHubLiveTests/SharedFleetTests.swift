@@ -24,7 +24,9 @@ func storedFleet(count: Int, slots: Int = 4) -> [FleetMember] {
 
 /// Two hub instances' hot state on one fresh Redis namespace.
 func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet) {
-    let configuration = try RedisConfiguration(url: try #require(redisURL))
+    var configuration = try RedisConfiguration(url: try #require(redisURL))
+    // These tests check bookings, not latency: two cores shared with the rest of the suite can stall replies.
+    configuration.commandTimeout = .seconds(30)
     let namespace = "live-\(UUID().uuidString)"
     let members = storedFleet(count: count, slots: slots)
     func instance() -> SharedFleet {

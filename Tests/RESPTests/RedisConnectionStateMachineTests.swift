@@ -45,6 +45,21 @@ import Testing
         }
     }
 
+    @Test func aReplyRestartsTheNextHeadsClock() {
+        var machine = RedisConnectionStateMachine<String>(acceptsPushes: false)
+        _ = machine.enqueue("a", expected: 1, deadline: start)
+        _ = machine.enqueue("b", expected: 1, deadline: start)
+        guard case .succeed("a", _) = machine.receive(.integer(1)) else { Issue.record(); return }
+        // "b" queued as long as "a" but the connection is answering: it gets a full timeout from the reply.
+        machine.progressed(deadline: start + .seconds(2))
+        guard case .rearm(let deadline) = machine.timerFired(now: start) else { Issue.record(); return }
+        #expect(deadline == start + .seconds(2))
+        // A later deadline is never pulled earlier.
+        machine.progressed(deadline: start + .seconds(1))
+        #expect(machine.nextDeadline == start + .seconds(2))
+        guard case .close(timedOut: "b", others: []) = machine.timerFired(now: start + .seconds(2)) else { Issue.record(); return }
+    }
+
     @Test func closeFailsEverythingOnceWithTheFirstCause() {
         var machine = RedisConnectionStateMachine<String>(acceptsPushes: false)
         _ = machine.enqueue("a", expected: 1, deadline: start)
