@@ -19,21 +19,29 @@ public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
         MatchController(matchmaker: hub.matchmaker, access: hub.access, defaultTenant: hub.configuration.defaultTenant).endpoints,
         atPath: "/api/v1")
     router.addRoutes(JobController(ledger: hub.ledger, access: hub.access, clock: hub.clock).endpoints, atPath: "/api/v1")
+    router.addRoutes(
+        SLAController(monitor: hub.sla, planner: hub.planner, store: hub.store, live: hub.live, access: hub.access, clock: hub.clock).endpoints,
+        atPath: "/sla")
     return router
 }
 
 /// The hub's background work. Every instance follows the others' changes (when hot state is
 /// shared), competes for the scheduler lock and forgets expired reservations in its own view; only
-/// the lock holder runs the schedulers (the score refresh that feeds the score cache).
+/// the lock holder runs the schedulers (the score refresh that feeds the score cache, the SLA pass).
 public func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     let live = hub.live
     let clock = hub.clock
     let scheduler = hub.scheduler
+    let sla = hub.sla
     var services: [any Service] = [
         BackgroundLoop(name: "scheduler-lock") { await scheduler.run() },
         PeriodicTask(name: "score-refresh", interval: .seconds(hub.configuration.scoring.updateInterval), logger: logger) {
             guard scheduler.isHeld else { return }
             await live.refreshScores(at: clock.now())
+        },
+        PeriodicTask(name: "sla-collection", interval: .seconds(hub.configuration.slaCollectionInterval), logger: logger) {
+            guard scheduler.isHeld else { return }
+            _ = try await sla.collect()
         },
         PeriodicTask(name: "reservation-expiry", interval: .seconds(5), logger: logger) {
             live.sweep(at: clock.now())

@@ -17,6 +17,7 @@ public struct Hub: Sendable {
     public let clock: any HubClock
     public let startedAt: Date
     let metrics: HubMetrics
+    let sla: SLAMonitor
     let storageName: String
     let shared: SharedFleet?
     /// Runs the PostgreSQL pool. Storage must answer before any service starts (migrations, the
@@ -30,6 +31,11 @@ public struct Hub: Sendable {
     }
     var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics) }
     var ledger: ResultLedger { ResultLedger(store: store, live: live, clock: clock, decay: configuration.scoring.decay) }
+    var planner: CapacityPlanner {
+        CapacityPlanner(
+            store: store, clock: clock, horizonHours: configuration.capacityForecastHours,
+            alertThresholdPct: configuration.capacityAlertThresholdPct)
+    }
     var hotStateName: String { shared == nil ? "in_process" : "redis" }
 
     /// Opens storage, applies migrations and loads the fleet.
@@ -77,9 +83,13 @@ public struct Hub: Sendable {
         } else if case .postgres = configuration.storage {
             logger.notice("REDIS_URL is not set: hot state stays in this process, so run only one hub instance on this database")
         }
+        let metrics = HubMetrics()
+        let sla = SLAMonitor(
+            store: store, live: live, clock: clock, policy: configuration.sla, heartbeat: configuration.heartbeat,
+            retention: configuration.slaRetention, metrics: metrics)
         let hub = Hub(
             configuration: configuration, store: store, live: live, scheduler: scheduler, clock: clock, startedAt: clock.now(),
-            metrics: HubMetrics(), storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
+            metrics: metrics, sla: sla, storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
         do {
             let members = try await source.fleet()
             live.load(members)

@@ -30,6 +30,12 @@ public struct HubConfiguration: Sendable {
     public var reservationTTL: TimeInterval = 600
     public var defaultTenant = "default"
     public var apiKeys = APIKeys()
+    public var sla = SLAPolicy()
+    public var slaCollectionInterval: TimeInterval = 300
+    /// SLA samples, capacity snapshots and online spells older than this are deleted.
+    public var slaRetention: TimeInterval = 30 * 86_400
+    public var capacityForecastHours = 168
+    public var capacityAlertThresholdPct = 80.0
 
     public init() {}
 
@@ -87,6 +93,16 @@ public struct HubConfiguration: Sendable {
             c.defaultTenant = tenant
         }
         c.apiKeys = try APIKeys.parse(env.string("POOLHUB_API_KEYS") ?? "")
+
+        c.sla.uptimePct = try env.double("SLA_UPTIME_THRESHOLD", 0...100) ?? c.sla.uptimePct
+        c.sla.responseTimeMs = try env.double("SLA_RESPONSE_TIME_THRESHOLD", 1...86_400_000) ?? c.sla.responseTimeMs
+        c.sla.completionRatePct = try env.double("SLA_COMPLETION_RATE_THRESHOLD", 0...100) ?? c.sla.completionRatePct
+        c.sla.capacityAvailabilityPct = try env.double("SLA_CAPACITY_THRESHOLD", 0...100) ?? c.sla.capacityAvailabilityPct
+        c.sla.window = try env.double("SLA_WINDOW_HOURS", 0.1...8_760).map { $0 * 3_600 } ?? c.sla.window
+        c.slaCollectionInterval = try env.double("SLA_COLLECTION_INTERVAL_SECONDS", 1...86_400) ?? c.slaCollectionInterval
+        c.slaRetention = try env.double("SLA_RETENTION_DAYS", 1...3_650).map { $0 * 86_400 } ?? c.slaRetention
+        c.capacityForecastHours = try env.int("CAPACITY_FORECAST_HOURS", 1...8_760) ?? c.capacityForecastHours
+        c.capacityAlertThresholdPct = try env.double("CAPACITY_ALERT_THRESHOLD_PCT", 0.1...100) ?? c.capacityAlertThresholdPct
         return c
     }
 

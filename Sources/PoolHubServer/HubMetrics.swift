@@ -11,6 +11,8 @@ final class HubMetrics: Sendable {
     private let matched: Counter
     private let matchDuration: DurationHistogram
     private let served = Atomic<Int>(0)
+    /// The gauges of the last SLA pass this instance ran, as exposition lines.
+    private let slaGauges = Mutex<[UInt8]>([])
 
     init() {
         matched = registry.makeCounter(name: "poolhub_jobs_matched_total", help: "Match requests answered with at least one miner")
@@ -19,6 +21,8 @@ final class HubMetrics: Sendable {
             buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
                       .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)],
             help: "Time to filter, rank and reserve for one match")
+        // Every type shows from the start, at 0, so rates and alerts need no special case.
+        for metric in SLAMetric.allCases { _ = violationsOpened(metric) }
     }
 
     func recordMatch(duration: Duration, matched didMatch: Bool) {
@@ -36,6 +40,44 @@ final class HubMetrics: Sendable {
         ).increment()
     }
 
+    /// Keeps the pass's measurements as gauges and counts the violations it opened.
+    func recordSLAPass(samples: [SLASample], responseTimes: [MinerAddress: ResponseTimeSummary], opened: [SLAMetric]) {
+        for metric in opened { violationsOpened(metric).increment() }
+        var lines: [SLAMetric: [String]] = [:]
+        for s in samples {
+            // Addresses are [A-Za-z0-9._:-] only, so they need no label escaping.
+            let miner = s.minerID.map { "miner_id=\"\($0)\"" }
+            switch s.metric {
+            case .responseTime:
+                guard let miner, let times = s.minerID.flatMap({ responseTimes[$0] }) else { continue }
+                lines[s.metric, default: []] += [
+                    "poolhub_sla_\(s.metric.rawValue){\(miner),stat=\"mean\"} \(times.meanMs)",
+                    "poolhub_sla_\(s.metric.rawValue){\(miner),stat=\"p95\"} \(times.p95Ms)",
+                ]
+            default:
+                lines[s.metric, default: []].append("poolhub_sla_\(s.metric.rawValue)\(miner.map { "{\($0)}" } ?? "") \(s.value)")
+            }
+        }
+        var text = ""
+        for metric in SLAMetric.allCases {
+            let name = "poolhub_sla_\(metric.rawValue)"
+            text += "# HELP \(name) \(Self.slaHelp[metric]!)\n# TYPE \(name) gauge\n"
+            for line in lines[metric] ?? [] { text += line + "\n" }
+        }
+        slaGauges.withLock { $0 = Array(text.utf8) }
+    }
+
+    private func violationsOpened(_ metric: SLAMetric) -> Counter {
+        registry.makeCounter(name: "poolhub_sla_violations_total", labels: [("type", metric.rawValue)], help: "SLA violations opened, by metric")
+    }
+
+    private static let slaHelp: [SLAMetric: String] = [
+        .uptime: "Share of the SLA window each miner was online, percent (last SLA pass)",
+        .responseTime: "Mean and 95th percentile response time of each miner's completed jobs in the SLA window (last SLA pass)",
+        .completionRate: "Completed share of each miner's ended jobs in the SLA window, percent (last SLA pass)",
+        .capacityAvailability: "Free share of the online miners' slots, percent (last SLA pass)",
+    ]
+
     /// The Prometheus text of everything, fleet gauges refreshed from `live` first.
     func exposition(live: any LiveState, at now: Date) -> [UInt8] {
         let summary = live.summary(at: now)
@@ -44,6 +86,7 @@ final class HubMetrics: Sendable {
         registry.makeGauge(name: "poolhub_reservations_active", help: "Slots held for matched jobs").set(
             Double(summary.activeReservations))
         var text = registry.emitToBuffer()
+        text += slaGauges.withLock { $0 }
         text += Array("# HELP poolhub_miner_score Current score of each registered miner\n# TYPE poolhub_miner_score gauge\n".utf8)
         for (address, score) in live.scores() {
             // Addresses are [A-Za-z0-9._:-] only, so they need no label escaping.

@@ -76,7 +76,8 @@ struct MinerRegistry: Sendable {
         guard let uptime = await live.recordStatus(status, of: member.miner.address) else {
             throw APIError.notFound("Miner \(member.miner.address)")
         }
-        try await store.saveStatus(status, uptime: uptime, of: member.miner.address)
+        try await store.saveStatus(
+            status, uptime: uptime, onlineUntil: heartbeat.expiry(of: status.lastHeartbeatAt), of: member.miner.address)
         return status
     }
 

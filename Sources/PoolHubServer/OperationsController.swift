@@ -87,7 +87,7 @@ struct OperationsController {
                     database: hub.storageName, hotState: hub.hotStateName, scheduler: hub.scheduler.isHeld ? "leader" : "follower"),
                 miners: .init(total: s.total, online: s.online, available: s.available),
                 capacity: .init(totalSlots: s.totalSlots, usedSlots: s.usedSlots, activeReservations: s.activeReservations),
-                matchesServed: hub.metrics.matchesServed))
+                matchesServed: hub.metrics.matchesServed, lastSlaPass: hub.sla.lastPassAt))
     }
 
     @Sendable func metrics(_ request: Request, context: HubRequestContext) async throws -> Response {

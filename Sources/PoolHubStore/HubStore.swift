@@ -35,7 +35,7 @@ public enum ResultRecording: Sendable, Equatable {
 }
 
 /// Durable storage of the hub. One implementation per database; the same behaviour from each.
-public protocol HubStore: Sendable {
+public protocol HubStore: SLAStore {
     /// Applies pending migrations; returns the versions applied now.
     @discardableResult func migrate() async throws -> [Int]
     func loadMiners() async throws -> [StoredMiner]
@@ -46,8 +46,9 @@ public protocol HubStore: Sendable {
     /// Updates a known miner's profile and credential and clears any deregistration.
     func updateMiner(_ miner: Miner, credential: MinerCredential, at now: Date) async throws
     func deregister(_ address: MinerAddress, at now: Date) async throws
-    /// Keeps the latest status; an older heartbeat never overwrites a newer one.
-    func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws
+    /// Keeps the latest status; an older heartbeat never overwrites a newer one. The miner counts as
+    /// online until `onlineUntil` (its heartbeat's expiry); a heartbeat after that starts a new online spell.
+    func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws
     /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner.
     func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording
     /// Round trip to the database, for health checks.

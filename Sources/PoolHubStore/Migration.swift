@@ -125,7 +125,125 @@ public struct Migration: Sendable {
                 """,
                 "CREATE INDEX job_results_by_miner ON job_results (address, reported_at)",
             ]
-        )
+        ),
+        Migration(
+            version: 2, name: "SLA: online spells, samples, violations, capacity snapshots",
+            sqlite: [
+                // The current spell lives in miner_status; when a heartbeat comes after it expired, the
+                // trigger moves it to online_spells and a new one starts (see `saveStatus`).
+                "ALTER TABLE miner_status ADD COLUMN online_since REAL",
+                "ALTER TABLE miner_status ADD COLUMN online_until REAL",
+                "UPDATE miner_status SET online_since = last_heartbeat_at, online_until = last_heartbeat_at",
+                "CREATE TABLE online_spells (address TEXT NOT NULL, started_at REAL NOT NULL, ended_at REAL NOT NULL)",
+                "CREATE INDEX online_spells_by_end ON online_spells (ended_at)",
+                """
+                CREATE TRIGGER miner_status_closes_spell AFTER UPDATE OF online_since ON miner_status
+                WHEN NEW.online_since <> OLD.online_since AND OLD.online_until > OLD.online_since
+                BEGIN
+                    INSERT INTO online_spells (address, started_at, ended_at) VALUES (OLD.address, OLD.online_since, OLD.online_until);
+                END
+                """,
+                "CREATE INDEX job_results_by_time ON job_results (reported_at)",
+                """
+                CREATE TABLE sla_samples (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    miner_id TEXT,
+                    metric_type TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    threshold REAL NOT NULL,
+                    severity TEXT,
+                    measured_at REAL NOT NULL
+                )
+                """,
+                "CREATE INDEX sla_samples_by_time ON sla_samples (measured_at)",
+                "CREATE INDEX sla_samples_by_miner ON sla_samples (miner_id, measured_at)",
+                """
+                CREATE TABLE sla_violations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    miner_key TEXT NOT NULL,
+                    violation_type TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    threshold REAL NOT NULL,
+                    started_at REAL NOT NULL,
+                    last_seen_at REAL NOT NULL,
+                    resolved_at REAL
+                )
+                """,
+                // One open violation per miner ('' = the fleet) and metric, even with passes on two instances.
+                "CREATE UNIQUE INDEX sla_violations_one_open ON sla_violations (miner_key, violation_type) WHERE resolved_at IS NULL",
+                """
+                CREATE TABLE capacity_snapshots (
+                    taken_at REAL NOT NULL,
+                    model TEXT NOT NULL,
+                    total_miners INTEGER NOT NULL,
+                    online_miners INTEGER NOT NULL,
+                    total_slots INTEGER NOT NULL,
+                    used_slots INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX capacity_snapshots_by_model ON capacity_snapshots (model, taken_at)",
+            ],
+            postgres: [
+                "ALTER TABLE miner_status ADD COLUMN online_since DOUBLE PRECISION",
+                "ALTER TABLE miner_status ADD COLUMN online_until DOUBLE PRECISION",
+                "UPDATE miner_status SET online_since = last_heartbeat_at, online_until = last_heartbeat_at",
+                "CREATE TABLE online_spells (address TEXT NOT NULL, started_at DOUBLE PRECISION NOT NULL, ended_at DOUBLE PRECISION NOT NULL)",
+                "CREATE INDEX online_spells_by_end ON online_spells (ended_at)",
+                """
+                CREATE FUNCTION close_online_spell() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO online_spells (address, started_at, ended_at) VALUES (OLD.address, OLD.online_since, OLD.online_until);
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER miner_status_closes_spell AFTER UPDATE OF online_since ON miner_status
+                FOR EACH ROW WHEN (NEW.online_since <> OLD.online_since AND OLD.online_until > OLD.online_since)
+                EXECUTE FUNCTION close_online_spell()
+                """,
+                "CREATE INDEX job_results_by_time ON job_results (reported_at)",
+                """
+                CREATE TABLE sla_samples (
+                    id BIGSERIAL PRIMARY KEY,
+                    miner_id TEXT,
+                    metric_type TEXT NOT NULL,
+                    value DOUBLE PRECISION NOT NULL,
+                    threshold DOUBLE PRECISION NOT NULL,
+                    severity TEXT,
+                    measured_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX sla_samples_by_time ON sla_samples (measured_at)",
+                "CREATE INDEX sla_samples_by_miner ON sla_samples (miner_id, measured_at)",
+                """
+                CREATE TABLE sla_violations (
+                    id BIGSERIAL PRIMARY KEY,
+                    miner_key TEXT NOT NULL,
+                    violation_type TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    value DOUBLE PRECISION NOT NULL,
+                    threshold DOUBLE PRECISION NOT NULL,
+                    started_at DOUBLE PRECISION NOT NULL,
+                    last_seen_at DOUBLE PRECISION NOT NULL,
+                    resolved_at DOUBLE PRECISION
+                )
+                """,
+                "CREATE UNIQUE INDEX sla_violations_one_open ON sla_violations (miner_key, violation_type) WHERE resolved_at IS NULL",
+                """
+                CREATE TABLE capacity_snapshots (
+                    taken_at DOUBLE PRECISION NOT NULL,
+                    model TEXT NOT NULL,
+                    total_miners BIGINT NOT NULL,
+                    online_miners BIGINT NOT NULL,
+                    total_slots BIGINT NOT NULL,
+                    used_slots BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX capacity_snapshots_by_model ON capacity_snapshots (model, taken_at)",
+            ]
+        ),
     ]
 }
 

@@ -127,19 +127,20 @@ public final class PostgresHubStore: HubStore {
         }
     }
 
-    public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws {
-        try await statusWriter.save(.init(address: address, status: status, uptime: uptime)) { entries in
+    public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws {
+        try await statusWriter.save(.init(address: address, status: status, uptime: uptime, onlineUntil: onlineUntil)) { entries in
             try await self.writeStatuses(entries)
         }
     }
 
     /// One statement for a batch of heartbeats, one row per miner; an older heartbeat never overwrites a newer one.
     private func writeStatuses(_ entries: [StatusWriter.Entry]) async throws {
-        var binds = PostgresBindings(capacity: entries.count * 9)
+        let columns = 11
+        var binds = PostgresBindings(capacity: entries.count * columns)
         var rows: [String] = []
         rows.reserveCapacity(entries.count)
         for (i, e) in entries.enumerated() {
-            rows.append("(" + (1...9).map { "$\(i * 9 + $0)" }.joined(separator: ", ") + ")")
+            rows.append("(" + (1...columns).map { "$\(i * columns + $0)" }.joined(separator: ", ") + ")")
             binds.append(e.address.value)
             binds.append(e.status.available)
             binds.append(e.status.currentLoad)
@@ -149,17 +150,15 @@ public final class PostgresHubStore: HubStore {
             binds.append(e.uptime.onlineSeconds)
             binds.append(e.uptime.observedSeconds)
             binds.append(e.uptime.accountedUntil?.timeIntervalSince1970)
+            binds.append(e.status.lastHeartbeatAt.timeIntervalSince1970)
+            binds.append(e.onlineUntil.timeIntervalSince1970)
         }
         let sql = """
             INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
-                                      last_heartbeat_at, online_seconds, observed_seconds, accounted_until)
+                                      last_heartbeat_at, online_seconds, observed_seconds, accounted_until,
+                                      online_since, online_until)
             VALUES \(rows.joined(separator: ", "))
-            ON CONFLICT (address) DO UPDATE SET
-                available = excluded.available, current_load = excluded.current_load,
-                gpu_utilization = excluded.gpu_utilization, temperature = excluded.temperature,
-                last_heartbeat_at = excluded.last_heartbeat_at, online_seconds = excluded.online_seconds,
-                observed_seconds = excluded.observed_seconds, accounted_until = excluded.accounted_until
-            WHERE excluded.last_heartbeat_at >= miner_status.last_heartbeat_at
+            ON CONFLICT (address) DO UPDATE SET \(StatusUpsert.assignments)
             """
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         try await withConnection { connection in

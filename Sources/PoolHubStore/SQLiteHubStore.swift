@@ -4,7 +4,7 @@ public import PoolHubCore
 
 /// The embedded default: one SQLite file in WAL mode.
 public final class SQLiteHubStore: HubStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (and creates) the database at `path`, creating its directory.
     public init(path: String) throws {
@@ -92,24 +92,21 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
-    public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress) async throws {
+    public func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
-                                              last_heartbeat_at, online_seconds, observed_seconds, accounted_until)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (address) DO UPDATE SET
-                        available = excluded.available, current_load = excluded.current_load,
-                        gpu_utilization = excluded.gpu_utilization, temperature = excluded.temperature,
-                        last_heartbeat_at = excluded.last_heartbeat_at, online_seconds = excluded.online_seconds,
-                        observed_seconds = excluded.observed_seconds, accounted_until = excluded.accounted_until
-                    WHERE excluded.last_heartbeat_at >= miner_status.last_heartbeat_at
+                                              last_heartbeat_at, online_seconds, observed_seconds, accounted_until,
+                                              online_since, online_until)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (address) DO UPDATE SET \(StatusUpsert.assignments)
                     """,
                 arguments: [
                     address.value, status.available, status.currentLoad, status.gpuUtilization, status.temperature,
                     status.lastHeartbeatAt.timeIntervalSince1970, uptime.onlineSeconds, uptime.observedSeconds,
-                    uptime.accountedUntil?.timeIntervalSince1970,
+                    uptime.accountedUntil?.timeIntervalSince1970, status.lastHeartbeatAt.timeIntervalSince1970,
+                    onlineUntil.timeIntervalSince1970,
                 ])
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import PoolHubCore
 import Synchronization
 
@@ -9,6 +10,7 @@ final class StatusWriter: Sendable {
         let address: MinerAddress
         let status: LiveStatus
         let uptime: UptimeLedger
+        let onlineUntil: Date
     }
 
     private struct Waiting {
@@ -21,7 +23,7 @@ final class StatusWriter: Sendable {
         var writing = false
     }
 
-    /// Rows per statement (9 parameters each, far below PostgreSQL's 65,535).
+    /// Rows per statement (11 parameters each, far below PostgreSQL's 65,535).
     static let batchLimit = 500
     private let state = Mutex(State())
 
