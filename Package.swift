@@ -88,7 +88,7 @@ let package = Package(
             path: "Benchmarks/PoolHubBench",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PoolHubCoreTests", dependencies: ["PoolHubCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PoolHubCoreTests", dependencies: ["PoolHubCore", "PoolHubTestSupport"], swiftSettings: swiftSettings),
         // Throwaway servers and database helpers shared by the test targets.
         .target(
             name: "PoolHubTestSupport",

@@ -21,6 +21,10 @@ public final class ManualClock: HubClock {
 
     public func now() -> Date { current.withLock { $0 } }
 
+    public func set(_ date: Date) {
+        current.withLock { $0 = date }
+    }
+
     public func advance(by seconds: TimeInterval) {
         current.withLock { $0 += seconds }
     }
