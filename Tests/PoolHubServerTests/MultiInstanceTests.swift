@@ -91,10 +91,13 @@ struct MultiInstanceTests {
 
     @Test func killingTheSchedulerHolderHandsTheSchedulersOver() async throws {
         let interval = 1.0
-        let hubs = try await cluster(["SCHEDULER_LOCK_INTERVAL_SECONDS": "\(interval)"])
+        let hubs = try await cluster(["SCHEDULER_LOCK_INTERVAL_SECONDS": "\(interval)", "SLA_COLLECTION_INTERVAL_SECONDS": "1"])
         defer { hubs.forEach { $0.stop() } }
         func role(_ hub: HubProcess) async -> String? {
             (try? await hub.send(.GET, "/api/v1/status").json["storage"] as? [String: String])?["scheduler"]
+        }
+        func collects(_ hub: HubProcess) async -> Bool {
+            (try? await hub.send(.GET, "/api/v1/status").json["last_sla_pass"] as? String) != nil
         }
         let settled = await eventually(within: .seconds(10)) {
             let roles = [await role(hubs[0]), await role(hubs[1])]
@@ -105,10 +108,14 @@ struct MultiInstanceTests {
         #expect(roles.sorted { ($0 ?? "") < ($1 ?? "") } == ["follower", "leader"], "exactly one instance holds the lock")
         let holder = roles[0] == "leader" ? 0 : 1
         let other = hubs[1 - holder]
+        // Only the holder runs the SLA passes.
+        #expect(await eventually(within: .seconds(10)) { await collects(hubs[holder]) })
+        #expect(await !collects(other))
 
         hubs[holder].kill9()
         // PostgreSQL frees a dead session's lock at once; the other takes it at its next attempt.
         let handedOver = await eventually(within: .seconds(interval) + .seconds(2)) { await role(other) == "leader" }
         #expect(handedOver, "the surviving instance did not take the scheduler lock")
+        #expect(await eventually(within: .seconds(10)) { await collects(other) }, "the new holder does not run the SLA passes")
     }
 }
