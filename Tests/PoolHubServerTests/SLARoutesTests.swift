@@ -248,4 +248,22 @@ extension TestClientProtocol {
             #expect(try await client.list("/sla/metrics?limit=2").items.count == 2)
         }
     }
+
+    @Test func samplesAndSnapshotsOlderThanTheRetentionArePruned() async throws {
+        let t = try await TestHub.make { $0.slaRetention = 2 * 86_400 }
+        try await t.test { client in
+            let token = try await client.register("0xold")
+            #expect(try await client.heartbeat("0xold", token: token) == .ok)
+            t.clock.advance(by: 10)
+            _ = try await client.collect()
+            #expect(try await client.list("/sla/metrics?hours=8760").items.count == 2)
+            t.clock.advance(by: 2 * 86_400 + 60)
+            _ = try await client.collect()
+            // Only the new pass's samples (uptime 0 %, and no online slots, so no capacity sample) and snapshot remain.
+            let left = try await client.list("/sla/metrics?hours=8760").items
+            #expect(left.count == 1)
+            #expect(left.first?["value"] as? Double == 0)
+            #expect(try await client.list("/sla/capacity/snapshots?hours=8760").items.count == 1)
+        }
+    }
 }
