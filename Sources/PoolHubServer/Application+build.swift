@@ -19,9 +19,11 @@ public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
         MatchController(matchmaker: hub.matchmaker, access: hub.access, defaultTenant: hub.configuration.defaultTenant).endpoints,
         atPath: "/api/v1")
     router.addRoutes(JobController(ledger: hub.ledger, access: hub.access, clock: hub.clock).endpoints, atPath: "/api/v1")
-    router.addRoutes(
-        SLAController(monitor: hub.sla, planner: hub.planner, store: hub.store, live: hub.live, access: hub.access, clock: hub.clock).endpoints,
-        atPath: "/sla")
+    let sla = SLAController(monitor: hub.sla, planner: hub.planner, store: hub.store, live: hub.live, access: hub.access, clock: hub.clock)
+    router.addRoutes(sla.endpoints, atPath: "/sla")
+    // The AITBC clients' paths: the same routes, and the CLI's summary.
+    router.addRoutes(sla.endpoints, atPath: "/v1/sla")
+    router.get("/v1/sla/status", use: sla.status)
     return router
 }
 

@@ -89,6 +89,24 @@ struct SLAController {
         return try JSONResponse.make(try await planner.recommendations().map(ScalingAdviceView.init))
     }
 
+    /// The AITBC CLI's summary (`GET /v1/sla/status`), open like `/health`: `critical` while any open
+    /// violation is critical, `degraded` while any is open, else `healthy`; samples of the last hour.
+    @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
+        struct Status: Encodable {
+            var status: String
+            var activeViolations: Int
+            var recentMetricsCount: Int
+            var timestamp: Date
+        }
+        let now = clock.now()
+        let open = try await store.slaViolations(minerID: nil, resolved: false, limit: 1_000_000)
+        let state = open.contains { $0.severity == .critical } ? "critical" : open.isEmpty ? "healthy" : "degraded"
+        return try JSONResponse.make(
+            Status(
+                status: state, activeViolations: open.count,
+                recentMetricsCount: try await store.slaSampleCount(since: now.addingTimeInterval(-3_600)), timestamp: now))
+    }
+
     private func since(_ hours: Double) -> Date { clock.now().addingTimeInterval(-hours * 3_600) }
 }
 

@@ -100,6 +100,11 @@ extension SLAStore where Self: SQLSession {
         return outcome
     }
 
+    public func slaSampleCount(since: Date) async throws -> Int {
+        let rows = try await rows(SQLStatement("SELECT COUNT(*) FROM sla_samples WHERE measured_at >= ?", [.real(since.timeIntervalSince1970)]))
+        return Int(rows.first?.first?.integer ?? 0)
+    }
+
     public func slaSamples(minerID: MinerAddress?, metric: SLAMetric?, since: Date, limit: Int) async throws -> [SLASample] {
         var sql = "SELECT miner_id, metric_type, value, threshold, severity, measured_at FROM sla_samples WHERE measured_at >= ?"
         var values: [SQLValue] = [.real(since.timeIntervalSince1970)]

@@ -33,6 +33,8 @@ public protocol SLAStore: Sendable {
     /// Stores a pass in one transaction. A violating sample updates its open violation or opens one
     /// (at most one is open per miner and metric); every open violation the pass did not find again is resolved.
     func recordSLAPass(_ pass: SLAPassRecord) async throws -> SLAPassOutcome
+    /// How many samples were recorded since `since`.
+    func slaSampleCount(since: Date) async throws -> Int
     /// Samples since `since`, newest first.
     func slaSamples(minerID: MinerAddress?, metric: SLAMetric?, since: Date, limit: Int) async throws -> [SLASample]
     /// Violations, newest first; `minerID` filters to one miner, `resolved` to open (false) or closed (true) ones.

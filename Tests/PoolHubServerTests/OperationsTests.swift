@@ -106,6 +106,8 @@ import Testing
             "/api/v1/miners/{address}", "/api/v1/miners/{address}/status", "/api/v1/miners/{address}/score", "/api/v1/match",
             "/api/v1/reservations/{id}", "/api/v1/jobs/{job_id}/result", "/sla/metrics", "/sla/metrics/{miner_id}",
             "/sla/metrics/collect", "/sla/violations", "/sla/capacity/snapshots", "/sla/capacity/forecast", "/sla/capacity/recommendations",
+            "/v1/sla/status", "/v1/sla/metrics", "/v1/sla/metrics/{miner_id}", "/v1/sla/metrics/collect", "/v1/sla/violations",
+            "/v1/sla/capacity/snapshots", "/v1/sla/capacity/forecast", "/v1/sla/capacity/recommendations",
         ]
         #expect(documented == served)
         let routed = Set(buildRouter(t.hub).routes.map { $0.path.description })

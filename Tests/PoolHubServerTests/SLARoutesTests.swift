@@ -266,4 +266,27 @@ extension TestClientProtocol {
             #expect(try await client.list("/sla/capacity/snapshots?hours=8760").items.count == 1)
         }
     }
+
+    /// The AITBC CLI's `GET /v1/sla/status` needs no key; `/v1/sla/…` are the same routes as `/sla/…`.
+    @Test func aitbcSummaryAndAliases() async throws {
+        let t = try await TestHub.make(keys: "coordinator:\(coordinatorKey),admin:\(adminKey)")
+        try await t.test { client in
+            var summary = try await client.send(.get, "/v1/sla/status")
+            #expect(summary.status == .ok)
+            #expect(Set(summary.json.keys) == ["status", "active_violations", "recent_metrics_count", "timestamp"])
+            #expect(summary.json["status"] as? String == "healthy")
+            #expect(summary.json["active_violations"] as? Int == 0)
+
+            // One miner far below its uptime threshold: a critical violation.
+            _ = try await client.register("0xdown")
+            t.clock.advance(by: 3_600)
+            #expect(try await client.send(.post, "/v1/sla/metrics/collect", key: adminKey).status == .ok)
+            summary = try await client.send(.get, "/v1/sla/status")
+            #expect(summary.json["status"] as? String == "critical")
+            #expect(summary.json["active_violations"] as? Int == 1)
+            #expect(summary.json["recent_metrics_count"] as? Int == 1)
+            #expect(try await client.list("/v1/sla/violations", key: coordinatorKey).items.count == 1)
+            #expect(try await client.send(.get, "/v1/sla/metrics").status == .unauthorized)
+        }
+    }
 }
