@@ -27,25 +27,23 @@ struct SLAController {
 
     @Sendable func samples(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.coordinator, request)
-        var query = SLAQuery(request)
-        let hours = query.hours(default: 24)
-        let metric = query.metric()
-        let limit = query.limit()
-        try query.validate()
-        let found = try await store.slaSamples(minerID: nil, metric: metric, since: since(hours), limit: limit)
-        return try JSONResponse.make(found.map(SLASampleView.init))
+        return try await samples(request, of: nil)
     }
 
     @Sendable func minerSamples(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.coordinator, request)
         let raw = try context.parameters.require("miner_id")
         guard let address = MinerAddress(raw), await live.lookup(address) != nil else { throw APIError.notFound("Miner \(raw)") }
+        return try await samples(request, of: address)
+    }
+
+    private func samples(_ request: Request, of miner: MinerAddress?) async throws -> Response {
         var query = SLAQuery(request)
         let hours = query.hours(default: 24)
         let metric = query.metric()
         let limit = query.limit()
         try query.validate()
-        let found = try await store.slaSamples(minerID: address, metric: metric, since: since(hours), limit: limit)
+        let found = try await store.slaSamples(minerID: miner, metric: metric, since: since(hours), limit: limit)
         return try JSONResponse.make(found.map(SLASampleView.init))
     }
 
