@@ -19,6 +19,11 @@ public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
         MatchController(matchmaker: hub.matchmaker, access: hub.access, defaultTenant: hub.configuration.defaultTenant).endpoints,
         atPath: "/api/v1")
     router.addRoutes(JobController(ledger: hub.ledger, access: hub.access, clock: hub.clock).endpoints, atPath: "/api/v1")
+    router.addRoutes(
+        AITBCController(
+            registry: hub.registry, matchmaker: hub.matchmaker, live: hub.live, access: hub.access, clock: hub.clock,
+            defaultTenant: hub.configuration.defaultTenant
+        ).endpoints, atPath: "/v1")
     return router
 }
 

@@ -125,8 +125,25 @@ public struct Migration: Sendable {
                 """,
                 "CREATE INDEX job_results_by_miner ON job_results (address, reported_at)",
             ]
-        )
+        ),
+        // Versions 2 and 3 are taken by work on other branches; each version applies once, in any order.
+        Migration(
+            version: 4, name: "miner offer (AITBC): proto, price, RAM, CPU, GPU name, chain, wallet; credential lookup",
+            sqlite: offerColumns(integer: "INTEGER", bytes: "BLOB"),
+            postgres: offerColumns(integer: "BIGINT", bytes: "BYTEA")
+        ),
     ]
+
+    /// The same columns in both dialects; `price` is a decimal string, never a float.
+    private static func offerColumns(integer: String, bytes: String) -> [String] {
+        [
+            "proto TEXT", "price TEXT", "ram_memory \(integer)", "cpu_cores \(integer)", "gpu_name TEXT", "chain_id TEXT",
+            "wallet_address TEXT", "key_lookup \(bytes)",
+        ].map { "ALTER TABLE miners ADD COLUMN " + $0 } + [
+            // Two miners never share a token: a token alone must name one miner.
+            "CREATE UNIQUE INDEX miners_by_key_lookup ON miners (key_lookup)"
+        ]
+    }
 }
 
 extension Migration {
