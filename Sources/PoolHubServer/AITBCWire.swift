@@ -125,7 +125,7 @@ enum AITBCWire {
     }
 
     /// The score's per-term breakdown on one line, e.g.
-    /// `score=0.8150 = 1.0 × (success_rate 0.900×0.40 + latency 0.500×0.25 + availability 0.900×0.20 + reputation 0.250×0.15); load 0/1`.
+    /// `score=0.7025 = 1.0 × (success_rate 0.900×0.40 + latency 0.500×0.25 + availability 0.900×0.20 + reputation 0.250×0.15); load 0/1`.
     static func explain(_ card: ScoreCard, load: Int, slots: Int) -> String {
         func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
         let terms = [

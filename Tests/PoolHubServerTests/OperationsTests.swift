@@ -53,8 +53,12 @@ import Testing
         try await t.test { client in
             let token = try await client.register("m")
             for body in bodies {
-                for path in ["/api/v1/miners/register", "/api/v1/miners/m/status", "/api/v1/match", "/api/v1/jobs/j/result"] {
-                    let r = try await client.send(.post, path, json: body, token: path.contains("status") ? token : nil)
+                for path in [
+                    "/api/v1/miners/register", "/api/v1/miners/m/status", "/api/v1/match", "/api/v1/jobs/j/result", "/v1/miners/register",
+                    "/v1/miners/heartbeat", "/v1/match",
+                ] {
+                    let r = try await client.send(
+                        .post, path, json: body, token: path.contains("status") || path.contains("heartbeat") ? token : nil)
                     #expect(r.status.code < 500, "\(path) \(body.prefix(40)) → \(r.status)")
                     #expect(errorCode(r.json) != nil || r.status.code < 300)
                 }
