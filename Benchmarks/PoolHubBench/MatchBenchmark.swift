@@ -11,6 +11,8 @@ struct MatchBenchmark {
     var iterations = 1_000_000
     /// All miners new, with no history: scores tie widely, the pipeline's worst case.
     var fresh = ProcessInfo.processInfo.environment["BENCH_FRESH"] != nil
+    /// Models each request accepts, any one of them (AITBC's `capabilities_any`); 1 is the usual request.
+    var modelsPerMatch = max(1, Int(ProcessInfo.processInfo.environment["BENCH_MODELS_PER_MATCH"] ?? "") ?? 1)
 
     func run() {
         let now = Date()
@@ -55,9 +57,11 @@ struct MatchBenchmark {
         let clock = ContinuousClock()
         let started = clock.now
         for i in 0..<iterations {
-            let request = MatchRequest(
-                model: "model-\(Int(rng.next() % UInt64(models)))", minGPUMemory: i % 2 == 0 ? 16_384 : nil,
-                maxLatency: i % 3 == 0 ? 4000 : nil, jobID: nil, limit: 3, reserve: true)
+            let model = Int(rng.next() % UInt64(models))
+            var request = MatchRequest(
+                model: "model-\(model)", minGPUMemory: i % 2 == 0 ? 16_384 : nil, maxLatency: i % 3 == 0 ? 4000 : nil, jobID: nil,
+                limit: 3, reserve: true)
+            if modelsPerMatch > 1 { request.models = (0..<modelsPerMatch).map { "model-\((model + $0 * 7) % models)" } }
             let t = clock.now
             let result = fleet.match(request, at: now)
             let elapsed = clock.now - t
@@ -73,7 +77,7 @@ struct MatchBenchmark {
         let meanMicros = Double(samples.reduce(0, +)) / Double(samples.count) / 1000
         print(
             """
-            in-process match with reserve: \(miners) \(fresh ? "new " : "")miners, \(models) models, \(iterations) matches, one core
+            in-process match with reserve: \(miners) \(fresh ? "new " : "")miners, \(models) models, \(iterations) matches\(modelsPerMatch > 1 ? " accepting any of \(modelsPerMatch) models" : ""), one core
               fleet load: \(loadTime), full score refresh: \(refreshTime), resident memory \(rssBefore) MiB -> \(rssAfter) MiB (+\(rssAfter - rssBefore) MiB for the fleet)
               matched with a reservation: \(matched) of \(iterations)
               latency µs: p50 \(fmt(percentile(0.50)))  p90 \(fmt(percentile(0.90)))  p99 \(fmt(percentile(0.99)))  p99.9 \(fmt(percentile(0.999)))  max \(fmt(Double(samples.last!) / 1000))  mean \(fmt(meanMicros))

@@ -12,6 +12,7 @@ public struct Candidate: Sendable, Equatable {
     public var usedSlots: Int
     public var maxConcurrentJobs: Int
     public var gpuMemory: Int?
+    public var ramMemory: Int?
     public var estimatedTimeMs: Double
     public var outcomes: Double
     public var observedSuccessRate: Double?
@@ -31,6 +32,7 @@ public struct Candidate: Sendable, Equatable {
         usedSlots = max(members[i].status?.currentLoad ?? 0, reserved)
         maxConcurrentJobs = members[i].miner.capabilities.maxConcurrentJobs
         gpuMemory = members[i].miner.capabilities.gpuMemory
+        ramMemory = members[i].miner.capabilities.ramMemory
         estimatedTimeMs = members[i].stats.observedResponseTimeMs ?? members[i].card.expectedResponseTimeMs
         outcomes = members[i].stats.outcomes
         observedSuccessRate = members[i].stats.observedSuccessRate

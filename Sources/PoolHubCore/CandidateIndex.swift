@@ -119,6 +119,12 @@ public struct CandidateIndex: Sendable {
         return byModel[model]?.ranks ?? []
     }
 
+    /// Indexed miners that serve none of `models` (none when `models` is empty). Counted for one model
+    /// only: for several it would cost a pass over the fleet, so they report 0.
+    public func countNotServing(_ models: [String]) -> Int {
+        models.count == 1 ? count - ranking(for: models[0]).count : 0
+    }
+
     /// Number of indexed (matchable) miners.
     public var count: Int { everyone.ranks.count }
 }

@@ -55,6 +55,17 @@ public struct GPUMemoryFilter: MatchFilter {
     }
 }
 
+/// `ram_memory >= min_ram`; a miner that never said how much it has fails.
+public struct RAMFilter: MatchFilter {
+    public let name = "ram_memory"
+    public let minimum: Int
+    public init(minimum: Int) { self.minimum = minimum }
+    public func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard let memory = m.ramMemory else { return false }
+        return memory >= minimum
+    }
+}
+
 /// A free slot: `max(current_load, reserved) < max_concurrent_jobs`.
 public struct CapacityFilter: MatchFilter {
     public let name = "at_capacity"
@@ -111,6 +122,7 @@ extension MatchRequest {
         var list: [any MatchFilter] = [OnlineFilter(), AvailableFilter()]
         if !excluded.isEmpty { list.append(ExcludeFilter(slots: excluded)) }
         if let minGPUMemory { list.append(GPUMemoryFilter(minimum: minGPUMemory)) }
+        if let minRAM { list.append(RAMFilter(minimum: minRAM)) }
         list.append(CapacityFilter())
         if let maxLatency { list.append(LatencyFilter(maxLatency: maxLatency)) }
         list += [SuccessRateThreshold(), ResponseTimeThreshold(), AvailabilityThreshold()] as [any MatchFilter]

@@ -25,7 +25,26 @@ public struct MatchPipeline: Sendable {
         }
     }
 
+    /// Picks the miners for `request` from `index`: every miner when it names no model, one model's
+    /// ranking, or several models' rankings merged when any of them will do.
     /// `excluded` holds the fleet slots of the request's `exclude` addresses.
+    public func select(
+        _ request: MatchRequest, in index: CandidateIndex, members: [FleetMember], excluded: Set<Int32> = [],
+        context: FilterContext, rng: inout SplitMix64
+    ) -> Selection {
+        switch request.models.count {
+        case 0, 1:
+            select(request, from: index.ranking(for: request.models.first), members: members, excluded: excluded, context: context, rng: &rng)
+        default:
+            members.withUnsafeBufferPointer { members in
+                select(
+                    request, from: MergedRanking(request.models.map { index.ranking(for: $0) }), members: members, excluded: excluded,
+                    context: context, rng: &rng)
+            }
+        }
+    }
+
+    /// Picks the miners for `request` from one ranking.
     public func select(
         _ request: MatchRequest, from ranking: [Rank], members: [FleetMember], excluded: Set<Int32> = [],
         context: FilterContext, rng: inout SplitMix64
@@ -35,8 +54,9 @@ public struct MatchPipeline: Sendable {
         }
     }
 
-    private func select(
-        _ request: MatchRequest, from ranking: [Rank], members: UnsafeBufferPointer<FleetMember>, excluded: Set<Int32>,
+    /// Generic only to serve both kinds of ranking; each is specialized, so the one-list walk stays a plain array loop.
+    private func select<Ranking: Sequence<Rank>>(
+        _ request: MatchRequest, from ranking: Ranking, members: UnsafeBufferPointer<FleetMember>, excluded: Set<Int32>,
         context: FilterContext, rng: inout SplitMix64
     ) -> Selection {
         let filters = request.filters(excluded: excluded)

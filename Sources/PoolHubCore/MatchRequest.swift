@@ -3,9 +3,12 @@ public import Foundation
 /// A coordinator's question: which miners should run this job?
 public struct MatchRequest: Sendable, Equatable {
     public var jobType: String
-    /// nil matches miners of any model.
-    public var model: String?
+    /// The job runs on a miner that serves any one of these; empty matches miners of any model.
+    public var models: [String]
+    /// MiB of GPU memory the job needs.
     public var minGPUMemory: Int?
+    /// MiB of system memory the job needs.
+    public var minRAM: Int?
     /// ms: the longest acceptable estimated time.
     public var maxLatency: Double?
     public var jobID: String?
@@ -15,19 +18,29 @@ public struct MatchRequest: Sendable, Equatable {
     public var exclude: Set<MinerAddress>
 
     public init(
-        jobType: String = "inference", model: String?, minGPUMemory: Int? = nil, maxLatency: Double? = nil,
-        jobID: String? = nil, tenantID: String? = nil, limit: Int = 3, reserve: Bool = true,
-        exclude: Set<MinerAddress> = []
+        jobType: String = "inference", models: [String], minGPUMemory: Int? = nil, minRAM: Int? = nil, maxLatency: Double? = nil,
+        jobID: String? = nil, tenantID: String? = nil, limit: Int = 3, reserve: Bool = true, exclude: Set<MinerAddress> = []
     ) {
         self.jobType = jobType
-        self.model = model
+        self.models = models
         self.minGPUMemory = minGPUMemory
+        self.minRAM = minRAM
         self.maxLatency = maxLatency
         self.jobID = jobID
         self.tenantID = tenantID
         self.limit = limit
         self.reserve = reserve
         self.exclude = exclude
+    }
+
+    /// The usual request: one model, or any model when nil.
+    public init(
+        jobType: String = "inference", model: String?, minGPUMemory: Int? = nil, maxLatency: Double? = nil,
+        jobID: String? = nil, tenantID: String? = nil, limit: Int = 3, reserve: Bool = true, exclude: Set<MinerAddress> = []
+    ) {
+        self.init(
+            jobType: jobType, models: model.map { [$0] } ?? [], minGPUMemory: minGPUMemory, maxLatency: maxLatency, jobID: jobID,
+            tenantID: tenantID, limit: limit, reserve: reserve, exclude: exclude)
     }
 }
 

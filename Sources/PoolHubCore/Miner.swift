@@ -6,11 +6,22 @@ public struct MinerCapabilities: Sendable, Equatable {
     /// GPU memory in MiB; nil when unknown, which fails any GPU-memory requirement.
     public var gpuMemory: Int?
     public var maxConcurrentJobs: Int
+    /// System memory in MiB; nil when unknown, which fails any RAM requirement.
+    public var ramMemory: Int?
+    /// Descriptive only: never matched on.
+    public var cpuCores: Int?
+    public var gpuName: String?
 
-    public init(models: [String], gpuMemory: Int?, maxConcurrentJobs: Int) {
+    public init(
+        models: [String], gpuMemory: Int?, maxConcurrentJobs: Int, ramMemory: Int? = nil, cpuCores: Int? = nil,
+        gpuName: String? = nil
+    ) {
         self.models = models
         self.gpuMemory = gpuMemory
         self.maxConcurrentJobs = maxConcurrentJobs
+        self.ramMemory = ramMemory
+        self.cpuCores = cpuCores
+        self.gpuName = gpuName
     }
 }
 
@@ -24,10 +35,18 @@ public struct Miner: Sendable, Equatable {
     public var region: String?
     public var tags: [String: String]
     public var registeredAt: Date
+    /// How to talk to `endpoint` (`http`, `grpc`, …), as the miner said; nil when it did not.
+    public var proto: String?
+    /// The miner's asking price per job, as it declared it.
+    public var price: Decimal?
+    /// The chain and wallet the miner is paid on (AITBC).
+    public var chainID: String?
+    public var walletAddress: String?
 
     public init(
         address: MinerAddress, endpoint: String, capabilities: MinerCapabilities, stake: Int = 0,
-        region: String? = nil, tags: [String: String] = [:], registeredAt: Date
+        region: String? = nil, tags: [String: String] = [:], registeredAt: Date, proto: String? = nil, price: Decimal? = nil,
+        chainID: String? = nil, walletAddress: String? = nil
     ) {
         self.address = address
         self.endpoint = endpoint
@@ -36,6 +55,10 @@ public struct Miner: Sendable, Equatable {
         self.region = region
         self.tags = tags
         self.registeredAt = registeredAt
+        self.proto = proto
+        self.price = price
+        self.chainID = chainID
+        self.walletAddress = walletAddress
     }
 }
 
@@ -43,9 +66,14 @@ public struct Miner: Sendable, Equatable {
 public struct MinerCredential: Sendable, Equatable {
     public var salt: [UInt8]
     public var digest: [UInt8]
+    /// An unsalted digest of the token that finds its miner when a request carries nothing but the
+    /// token (an AITBC heartbeat). It only locates: the salted digest still decides. nil for
+    /// credentials stored before it existed.
+    public var lookup: [UInt8]?
 
-    public init(salt: [UInt8], digest: [UInt8]) {
+    public init(salt: [UInt8], digest: [UInt8], lookup: [UInt8]? = nil) {
         self.salt = salt
         self.digest = digest
+        self.lookup = lookup
     }
 }

@@ -22,6 +22,8 @@ public final class InProcessFleet: LiveState {
     fileprivate struct State {
         var members: [FleetMember] = []
         var slots: [MinerAddress: Int32] = [:]
+        /// Members by their credential's lookup digest, for requests that carry only a token.
+        var slotsByKey: [[UInt8]: Int32] = [:]
         var index = CandidateIndex()
         var reservations: [ReservationID: Reservation] = [:]
         var reservationByJob: [String: ReservationID] = [:]
@@ -45,7 +47,10 @@ public final class InProcessFleet: LiveState {
             let rng = s.rng
             s = State(rng: rng)
             s.members = members
-            for (i, member) in members.enumerated() { s.slots[member.miner.address] = Int32(i) }
+            for (i, member) in members.enumerated() {
+                s.slots[member.miner.address] = Int32(i)
+                if let key = member.credential.lookup { s.slotsByKey[key] = Int32(i) }
+            }
             s.index = CandidateIndex(
                 members.enumerated().filter { $0.element.isListed }.map {
                     (Int32($0.offset), $0.element.miner.capabilities.models, $0.element.card.score)
@@ -58,6 +63,10 @@ public final class InProcessFleet: LiveState {
     }
 
     public func lookup(_ address: MinerAddress) -> FleetMember? { member(address) }
+
+    public func member(withKey lookup: [UInt8]) -> FleetMember? {
+        state.withLock { s in s.slotsByKey[lookup].map { s.members[Int($0)] } }
+    }
 
     /// Takes a member as storage has it (another instance changed it). This instance's leases stay,
     /// and so do its status and statistics where they are newer than storage's.
@@ -77,6 +86,7 @@ public final class InProcessFleet: LiveState {
                 member.card = current.card
             }
             if current.isListed { s.unindex(slot) }
+            s.rekey(slot, from: current.credential, to: member.credential)
             s.members[i] = member
             if member.isListed { s.index(slot) }
         }
@@ -94,6 +104,7 @@ public final class InProcessFleet: LiveState {
             let i = Int(slot)
             if s.members[i].isListed { s.unindex(slot) }
             var member = s.members[i]
+            s.rekey(slot, from: member.credential, to: credential)
             member.miner = miner
             member.credential = credential
             member.deregisteredAt = nil
@@ -211,13 +222,10 @@ public final class InProcessFleet: LiveState {
             if request.limit > 0 {
                 let excluded = Set(request.exclude.compactMap { s.slots[$0] })
                 selection = pipeline.select(
-                    request, from: s.index.ranking(for: request.model), members: s.members, excluded: excluded, context: context,
-                    rng: &s.rng)
+                    request, in: s.index, members: s.members, excluded: excluded, context: context, rng: &s.rng)
             }
-            if let model = request.model {
-                let elsewhere = s.index.count - s.index.ranking(for: model).count
-                if elsewhere > 0 { selection.rejected["model", default: 0] += elsewhere }
-            }
+            let elsewhere = s.index.countNotServing(request.models)
+            if elsewhere > 0 { selection.rejected["model", default: 0] += elsewhere }
             var miners = selection.slots.map { s.matched($0, reservation: nil) }
             if let held {
                 miners.insert(held, at: 0)
@@ -300,7 +308,15 @@ extension InProcessFleet.State {
         let slot = Int32(members.count)
         members.append(member)
         slots[member.miner.address] = slot
+        if let key = member.credential.lookup { slotsByKey[key] = slot }
         if member.isListed { index(slot) }
+    }
+
+    /// Files `slot` under its new credential's lookup digest instead of the old one's.
+    fileprivate mutating func rekey(_ slot: Int32, from old: MinerCredential, to new: MinerCredential) {
+        guard old.lookup != new.lookup else { return }
+        if let key = old.lookup, slotsByKey[key] == slot { slotsByKey[key] = nil }
+        if let key = new.lookup { slotsByKey[key] = slot }
     }
 
     fileprivate mutating func index(_ slot: Int32) {

@@ -14,6 +14,8 @@ public protocol LiveState: Sendable {
     /// A member, asking storage when this instance has not heard of it yet: with several instances a
     /// miner may register through one and send its first heartbeat through another a moment later.
     func lookup(_ address: MinerAddress) async -> FleetMember?
+    /// The member whose credential has this lookup digest, as this instance knows it (see `MinerCredential.lookup`).
+    func member(withKey lookup: [UInt8]) -> FleetMember?
     /// Adds a new miner or updates the profile and credential of a known one, keeping its history.
     func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) async
     /// Takes a miner out of matching for good and releases its reservations; false when unknown.

@@ -40,6 +40,7 @@ public final class SharedFleet: LiveState {
 
     public func load(_ members: [FleetMember]) { local.load(members) }
     public func member(_ address: MinerAddress) -> FleetMember? { local.member(address) }
+    public func member(withKey lookup: [UInt8]) -> FleetMember? { local.member(withKey: lookup) }
 
     public func lookup(_ address: MinerAddress) async -> FleetMember? {
         if let known = local.member(address) { return known }

@@ -24,6 +24,11 @@ public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
     // The AITBC clients' paths: the same routes, and the CLI's summary.
     router.addRoutes(sla.endpoints, atPath: "/v1/sla")
     router.get("/v1/sla/status", use: sla.status)
+    router.addRoutes(
+        AITBCController(
+            registry: hub.registry, matchmaker: hub.matchmaker, live: hub.live, access: hub.access, clock: hub.clock,
+            defaultTenant: hub.configuration.defaultTenant
+        ).endpoints, atPath: "/v1")
     return router
 }
 

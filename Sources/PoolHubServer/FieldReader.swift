@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads the fields of a JSON object and collects every problem, so one 422 lists them all.
 struct FieldReader {
     private let fields: [String: JSONValue]
@@ -68,6 +70,19 @@ struct FieldReader {
         return n
     }
 
+    /// Money: a non-negative decimal string such as `"0.01"` (JSON numbers would be read as binary floats).
+    mutating func decimal(_ key: String, required: Bool = false) -> Decimal? {
+        guard let text = string(key, required: required, length: 1...32) else { return nil }
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
+            let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        else {
+            fail(key, "must be a decimal string such as \"0.50\"")
+            return nil
+        }
+        return value
+    }
+
     mutating func bool(_ key: String, required: Bool = false) -> Bool? {
         guard let value = value(key, required: required) else { return nil }
         guard case .bool(let b) = value else {
@@ -133,4 +148,8 @@ struct FieldReader {
     private static func format(_ d: Double) -> String {
         d.rounded() == d && d.magnitude < 1e15 ? String(Int(d)) : String(d)
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

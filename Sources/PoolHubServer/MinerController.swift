@@ -33,14 +33,21 @@ struct MinerController {
             let models = c.strings("models", required: true, count: 1...64, length: 1...128)
             let gpuMemory = c.int("gpu_memory", range: 1...2_097_152)
             let maxJobs = c.int("max_concurrent_jobs", required: true, range: 1...1024)
+            let ramMemory = c.int("ram_memory", range: 1...Self.maxRAMMemory)
+            let cpuCores = c.int("cpu_cores", range: 1...100_000)
+            let gpuName = c.string("gpu_name", length: 1...256)
             guard let models, let maxJobs else { return nil }
-            var unique: [String] = []
-            for model in models where !unique.contains(model) { unique.append(model) }
-            return MinerCapabilities(models: unique, gpuMemory: gpuMemory, maxConcurrentJobs: maxJobs)
+            return MinerCapabilities(
+                models: Self.unique(models), gpuMemory: gpuMemory, maxConcurrentJobs: maxJobs, ramMemory: ramMemory, cpuCores: cpuCores,
+                gpuName: gpuName)
         }
         let stake = r.int("stake", range: 0...1_000_000_000_000_000) ?? 0
         let region = r.string("region", length: 1...64)
         let tags = r.stringMap("tags", maxEntries: 64, length: 1...256) ?? [:]
+        let proto = r.string("proto", length: 1...32)
+        let price = r.decimal("price")
+        let chainID = r.string("chain_id", length: 1...128)
+        let wallet = r.string("wallet_address", length: 1...256)
         let rotate = r.bool("rotate_token") ?? false
         try r.validate()
         guard let parsedAddress, let endpoint, let capabilities else { throw APIError.invalid(r.problems) }
@@ -48,7 +55,7 @@ struct MinerController {
         let outcome = try await registry.register(
             RegistrationRequest(
                 address: parsedAddress, endpoint: endpoint, capabilities: capabilities, stake: stake, region: region,
-                tags: tags, rotateToken: rotate),
+                tags: tags, proto: proto, price: price, chainID: chainID, walletAddress: wallet, rotateToken: rotate),
             presentedToken: Access.bearerToken(request))
         let now = clock.now()
         switch outcome {
@@ -148,6 +155,16 @@ struct MinerController {
     private func requireReader(of member: FleetMember, _ request: Request) throws {
         if Access.isMiner(member, request) { return }
         try access.require(.coordinator, request)
+    }
+
+    /// 64 TiB, in MiB.
+    static let maxRAMMemory = 67_108_864
+
+    /// The names in their first order, each once.
+    static func unique(_ names: [String]) -> [String] {
+        var unique: [String] = []
+        for name in names where !unique.contains(name) { unique.append(name) }
+        return unique
     }
 
     private static func isHTTPURL(_ text: String) -> Bool {

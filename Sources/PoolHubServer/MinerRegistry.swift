@@ -8,17 +8,26 @@ struct RegistrationRequest: Sendable {
     var address: MinerAddress
     var endpoint: String
     var capabilities: MinerCapabilities
-    var stake: Int
+    /// nil keeps a known miner's stake (0 for a new one).
+    var stake: Int?
     var region: String?
     var tags: [String: String]
-    var rotateToken: Bool
+    var proto: String? = nil
+    var price: Decimal? = nil
+    var chainID: String? = nil
+    var walletAddress: String? = nil
+    var rotateToken: Bool = false
+    /// A token the miner chose itself (AITBC's `api_key`): a new miner's credential is made from it
+    /// and a known miner must present it. nil: the hub issues the token.
+    var chosenToken: String? = nil
 }
 
 /// Registers miners, takes their heartbeats and deregisters them. Storage first, then hot state,
 /// so what a caller was told has happened survives a crash.
 struct MinerRegistry: Sendable {
     enum Outcome {
-        case created(FleetMember, token: String)
+        /// `token` is the one the hub issued; nil when the miner chose its own.
+        case created(FleetMember, token: String?)
         case updated(FleetMember, token: String?)
     }
 
@@ -32,24 +41,53 @@ struct MinerRegistry: Sendable {
         return member
     }
 
+    /// The miner whose token a request carries alone (an AITBC heartbeat): 401 unless that token opens one miner's credential.
+    func member(presenting token: String) async throws -> FleetMember {
+        let key = MinerTokens.lookup(token)
+        var found = live.member(withKey: key)
+        if found == nil, let address = try await store.minerAddress(withKey: key) {
+            // Registered through another hub instance a moment ago.
+            found = await live.lookup(address)
+        }
+        guard let found, MinerTokens.verify(token, against: found.credential) else {
+            throw APIError.unauthorized("The token does not belong to a registered miner.")
+        }
+        return found
+    }
+
     /// New address → created with a token. Known address → updated, but only with its token.
     func register(_ r: RegistrationRequest, presentedToken: String?) async throws -> Outcome {
         let now = clock.now()
         if let existing = await live.lookup(r.address) {
-            guard let presentedToken, MinerTokens.verify(presentedToken, against: existing.credential) else {
+            guard let presented = r.chosenToken ?? presentedToken, MinerTokens.verify(presented, against: existing.credential) else {
                 throw APIError.conflict(
-                    "address_taken", "Miner \(r.address) is already registered; re-register with its token as Authorization: Bearer.")
+                    "address_taken", "Miner \(r.address) is already registered; re-register with its token (Authorization: Bearer, or the api_key it registered with).")
             }
             var credential = existing.credential
             var token: String?
-            if r.rotateToken { (token, credential) = MinerTokens.issue() }
-            let miner = profile(r, registeredAt: existing.miner.registeredAt)
+            if r.rotateToken {
+                (token, credential) = MinerTokens.issue()
+            } else if credential.lookup == nil, r.chosenToken != nil {
+                // Stored before tokens had lookups: from now on the token alone finds this miner.
+                credential = MinerTokens.credential(for: presented)
+            }
+            let miner = profile(r, stake: r.stake ?? existing.miner.stake, registeredAt: existing.miner.registeredAt)
             try await store.updateMiner(miner, credential: credential, at: now)
             await live.upsert(miner, credential: credential, stats: existing.stats, at: now)
             return .updated(try await member(r.address), token: token)
         }
-        let (token, credential) = MinerTokens.issue()
-        let miner = profile(r, registeredAt: now)
+        var token: String?
+        let credential: MinerCredential
+        if let chosen = r.chosenToken {
+            // A token alone names its miner (AITBC heartbeats carry nothing else), so two miners never share one.
+            guard live.member(withKey: MinerTokens.lookup(chosen)) == nil else {
+                throw APIError.conflict("token_taken", "This key already belongs to another miner; every miner needs its own.")
+            }
+            credential = MinerTokens.credential(for: chosen)
+        } else {
+            (token, credential) = MinerTokens.issue()
+        }
+        let miner = profile(r, stake: r.stake ?? 0, registeredAt: now)
         let stats = MinerStats(decayedAt: now)
         guard try await store.insertMiner(miner, credential: credential, stats: stats) else {
             throw APIError.conflict("address_taken", "Miner \(r.address) is already registered.")
@@ -87,9 +125,10 @@ struct MinerRegistry: Sendable {
         await live.deregister(member.miner.address, at: now)
     }
 
-    private func profile(_ r: RegistrationRequest, registeredAt: Date) -> Miner {
+    private func profile(_ r: RegistrationRequest, stake: Int, registeredAt: Date) -> Miner {
         Miner(
-            address: r.address, endpoint: r.endpoint, capabilities: r.capabilities, stake: r.stake, region: r.region,
-            tags: r.tags, registeredAt: registeredAt)
+            address: r.address, endpoint: r.endpoint, capabilities: r.capabilities, stake: stake, region: r.region,
+            tags: r.tags, registeredAt: registeredAt, proto: r.proto, price: r.price, chainID: r.chainID,
+            walletAddress: r.walletAddress)
     }
 }

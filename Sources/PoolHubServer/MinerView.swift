@@ -7,6 +7,9 @@ struct MinerView: Encodable {
         var models: [String]
         var gpuMemory: Int?
         var maxConcurrentJobs: Int
+        var ramMemory: Int?
+        var cpuCores: Int?
+        var gpuName: String?
     }
     struct Status: Encodable {
         var online: Bool
@@ -31,6 +34,11 @@ struct MinerView: Encodable {
     var stake: Int
     var region: String?
     var tags: [String: String]
+    var proto: String?
+    /// A decimal string.
+    var price: String?
+    var chainID: String?
+    var walletAddress: String?
     var registeredAt: Date
     var deregisteredAt: Date?
     var status: Status
@@ -42,12 +50,17 @@ struct MinerView: Encodable {
     init(_ m: FleetMember, heartbeat: HeartbeatPolicy, at now: Date, token: String? = nil) {
         address = m.miner.address.value
         endpoint = m.miner.endpoint
+        let c = m.miner.capabilities
         capabilities = Capabilities(
-            models: m.miner.capabilities.models, gpuMemory: m.miner.capabilities.gpuMemory,
-            maxConcurrentJobs: m.miner.capabilities.maxConcurrentJobs)
+            models: c.models, gpuMemory: c.gpuMemory, maxConcurrentJobs: c.maxConcurrentJobs, ramMemory: c.ramMemory,
+            cpuCores: c.cpuCores, gpuName: c.gpuName)
         stake = m.miner.stake
         region = m.miner.region
         tags = m.miner.tags
+        proto = m.miner.proto
+        price = m.miner.price?.description
+        chainID = m.miner.chainID
+        walletAddress = m.miner.walletAddress
         registeredAt = m.miner.registeredAt
         deregisteredAt = m.deregisteredAt
         status = Status(

@@ -6,13 +6,14 @@ import PoolHubCore
 import PoolHubLive
 import PoolHubStore
 
-/// `/health`, `/api/v1/status`, `/metrics`, `/openapi.json`.
+/// `/health` (also at `/v1/health`, where AITBC clients ask), `/api/v1/status`, `/metrics`, `/openapi.json`.
 struct OperationsController {
     let hub: Hub
 
     var endpoints: RouteCollection<HubRequestContext> {
         let routes = RouteCollection(context: HubRequestContext.self)
         routes.get("health", use: health)
+        routes.get("v1/health", use: health)
         routes.get("api/v1/status", use: status)
         routes.get("metrics", use: metrics)
         routes.get("openapi.json", use: openAPI)
@@ -20,6 +21,7 @@ struct OperationsController {
     }
 
     /// 200 `ok` when every configured dependency answers; 503 `degraded` naming the one that does not.
+    /// Beside `checks`, the flat fields AITBC clients read: `db`, `redis`, `miners_online`, `db_error`, `redis_error`.
     @Sendable func health(_ request: Request, context: HubRequestContext) async throws -> Response {
         struct Check: Encodable {
             var ok: Bool
@@ -29,6 +31,22 @@ struct OperationsController {
         struct Health: Encodable {
             var status: String
             var checks: [String: Check]
+            var minersOnline: Int
+
+            enum CodingKeys: String, CodingKey { case status, checks, db, redis, minersOnline, dbError, redisError }
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(status, forKey: .status)
+                try c.encode(checks, forKey: .checks)
+                try c.encode(checks["database"]?.ok ?? false, forKey: .db)
+                // Without REDIS_URL the hot state lives in process, which always answers.
+                try c.encode(checks["redis"]?.ok ?? true, forKey: .redis)
+                try c.encode(minersOnline, forKey: .minersOnline)
+                // Explicit nulls: the clients read both fields.
+                try c.encode(checks["database"]?.error, forKey: .dbError)
+                try c.encode(checks["redis"]?.error, forKey: .redisError)
+            }
         }
         var checks: [String: Check] = [:]
         let started = ContinuousClock.now
@@ -43,8 +61,9 @@ struct OperationsController {
             checks["redis"] = Check(ok: redis.ok, latencyMs: redis.latencyMs.map { ($0 * 1000).rounded() / 1000 }, error: redis.error)
         }
         let ok = checks.values.allSatisfy(\.ok)
+        let online = hub.live.summary(at: hub.clock.now()).online
         var response = try JSONResponse.make(
-            Health(status: ok ? "ok" : "degraded", checks: checks), status: ok ? .ok : .serviceUnavailable)
+            Health(status: ok ? "ok" : "degraded", checks: checks, minersOnline: online), status: ok ? .ok : .serviceUnavailable)
         if !ok { response.headers[.retryAfter] = "5" }
         return response
     }

@@ -41,7 +41,9 @@ public protocol HubStore: SLAStore {
     func loadMiners() async throws -> [StoredMiner]
     /// The same row `loadMiners` gives for `address`; nil when the address is unknown.
     func loadMiner(_ address: MinerAddress) async throws -> StoredMiner?
-    /// Inserts a new miner; false when the address is already taken.
+    /// The miner whose credential has this lookup digest (`MinerCredential.lookup`); nil when none has.
+    func minerAddress(withKey lookup: [UInt8]) async throws -> MinerAddress?
+    /// Inserts a new miner; false when the address, or its credential's lookup digest, is already taken.
     func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool
     /// Updates a known miner's profile and credential and clears any deregistration.
     func updateMiner(_ miner: Miner, credential: MinerCredential, at now: Date) async throws

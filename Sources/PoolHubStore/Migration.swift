@@ -244,7 +244,24 @@ public struct Migration: Sendable {
                 "CREATE INDEX capacity_snapshots_by_model ON capacity_snapshots (model, taken_at)",
             ]
         ),
+        // Version 3 is billing's; each version applies once, whatever order they arrive in.
+        Migration(
+            version: 4, name: "miner offer (AITBC): proto, price, RAM, CPU, GPU name, chain, wallet; credential lookup",
+            sqlite: offerColumns(integer: "INTEGER", bytes: "BLOB"),
+            postgres: offerColumns(integer: "BIGINT", bytes: "BYTEA")
+        ),
     ]
+
+    /// The same columns in both dialects; `price` is a decimal string, never a float.
+    private static func offerColumns(integer: String, bytes: String) -> [String] {
+        [
+            "proto TEXT", "price TEXT", "ram_memory \(integer)", "cpu_cores \(integer)", "gpu_name TEXT", "chain_id TEXT",
+            "wallet_address TEXT", "key_lookup \(bytes)",
+        ].map { "ALTER TABLE miners ADD COLUMN " + $0 } + [
+            // Two miners never share a token: a token alone must name one miner.
+            "CREATE UNIQUE INDEX miners_by_key_lookup ON miners (key_lookup)"
+        ]
+    }
 }
 
 extension Migration {

@@ -17,6 +17,14 @@ extension PostgresHubStore {
         var tags: String
         var salt: Data
         var digest: Data
+        var keyLookup: Data?
+        var proto: String?
+        var price: String?
+        var ramMemory: Int?
+        var cpuCores: Int?
+        var gpuName: String?
+        var chainID: String?
+        var walletAddress: String?
 
         init(_ miner: Miner, credential: MinerCredential) throws {
             address = miner.address.value
@@ -29,6 +37,14 @@ extension PostgresHubStore {
             tags = String(decoding: try JSONEncoder().encode(miner.tags), as: UTF8.self)
             salt = Data(credential.salt)
             digest = Data(credential.digest)
+            keyLookup = credential.lookup.map { Data($0) }
+            proto = miner.proto
+            price = miner.price.map(StoredDecimal.encode)
+            ramMemory = miner.capabilities.ramMemory
+            cpuCores = miner.capabilities.cpuCores
+            gpuName = miner.capabilities.gpuName
+            chainID = miner.chainID
+            walletAddress = miner.walletAddress
         }
     }
 
@@ -60,11 +76,15 @@ extension PostgresHubStore {
             address: address, endpoint: try row["endpoint"].decode(String.self),
             capabilities: MinerCapabilities(
                 models: models, gpuMemory: try row["gpu_memory"].decode(Int?.self),
-                maxConcurrentJobs: try row["max_concurrent_jobs"].decode(Int.self)),
+                maxConcurrentJobs: try row["max_concurrent_jobs"].decode(Int.self), ramMemory: try row["ram_memory"].decode(Int?.self),
+                cpuCores: try row["cpu_cores"].decode(Int?.self), gpuName: try row["gpu_name"].decode(String?.self)),
             stake: try row["stake"].decode(Int.self), region: try row["region"].decode(String?.self), tags: tags,
-            registeredAt: try requiredDate(row, "registered_at"))
+            registeredAt: try requiredDate(row, "registered_at"), proto: try row["proto"].decode(String?.self),
+            price: try row["price"].decode(String?.self).map(StoredDecimal.decode),
+            chainID: try row["chain_id"].decode(String?.self), walletAddress: try row["wallet_address"].decode(String?.self))
         let credential = MinerCredential(
-            salt: [UInt8](try row["token_salt"].decode(Data.self)), digest: [UInt8](try row["token_digest"].decode(Data.self)))
+            salt: [UInt8](try row["token_salt"].decode(Data.self)), digest: [UInt8](try row["token_digest"].decode(Data.self)),
+            lookup: try row["key_lookup"].decode(Data?.self).map { [UInt8]($0) })
         var status: LiveStatus?
         var uptime = UptimeLedger()
         if let heartbeat = try date(row, "last_heartbeat_at") {

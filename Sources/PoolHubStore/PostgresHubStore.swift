@@ -73,19 +73,31 @@ public final class PostgresHubStore: HubStore {
         }
     }
 
+    public func minerAddress(withKey lookup: [UInt8]) async throws -> MinerAddress? {
+        try await withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT address FROM miners WHERE key_lookup = \(Data(lookup))", logger: self.logger
+            ).collect()
+            return try rows.first.flatMap { MinerAddress(try $0.decode(String.self)) }
+        }
+    }
+
     public func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool {
         let profile = try Profile(miner, credential: credential)
         return try await withTransaction { connection in
             let registered = miner.registeredAt.timeIntervalSince1970
-            // ON CONFLICT: two instances registering one address at once must not both succeed.
+            // ON CONFLICT: two instances registering one address (or one token) at once must not both succeed.
             let inserted = try await connection.query(
                 """
                 INSERT INTO miners (address, endpoint, models, gpu_memory, max_concurrent_jobs, stake, region, tags,
-                                    token_salt, token_digest, registered_at, updated_at)
+                                    token_salt, token_digest, key_lookup, proto, price, ram_memory, cpu_cores, gpu_name,
+                                    chain_id, wallet_address, registered_at, updated_at)
                 VALUES (\(profile.address), \(profile.endpoint), \(profile.models), \(profile.gpuMemory),
                         \(profile.maxConcurrentJobs), \(profile.stake), \(profile.region), \(profile.tags),
-                        \(profile.salt), \(profile.digest), \(registered), \(registered))
-                ON CONFLICT (address) DO NOTHING
+                        \(profile.salt), \(profile.digest), \(profile.keyLookup), \(profile.proto), \(profile.price),
+                        \(profile.ramMemory), \(profile.cpuCores), \(profile.gpuName), \(profile.chainID),
+                        \(profile.walletAddress), \(registered), \(registered))
+                ON CONFLICT DO NOTHING
                 RETURNING address
                 """, logger: self.logger
             ).collect()
@@ -109,7 +121,9 @@ public final class PostgresHubStore: HubStore {
                 """
                 UPDATE miners SET endpoint = \(p.endpoint), models = \(p.models), gpu_memory = \(p.gpuMemory),
                     max_concurrent_jobs = \(p.maxConcurrentJobs), stake = \(p.stake), region = \(p.region), tags = \(p.tags),
-                    token_salt = \(p.salt), token_digest = \(p.digest), updated_at = \(now.timeIntervalSince1970),
+                    token_salt = \(p.salt), token_digest = \(p.digest), key_lookup = \(p.keyLookup), proto = \(p.proto),
+                    price = \(p.price), ram_memory = \(p.ramMemory), cpu_cores = \(p.cpuCores), gpu_name = \(p.gpuName),
+                    chain_id = \(p.chainID), wallet_address = \(p.walletAddress), updated_at = \(now.timeIntervalSince1970),
                     deregistered_at = NULL
                 WHERE address = \(p.address)
                 """, logger: self.logger)

@@ -48,18 +48,27 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
+    public func minerAddress(withKey lookup: [UInt8]) async throws -> MinerAddress? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT address FROM miners WHERE key_lookup = ?", arguments: [Data(lookup)])
+                .flatMap(MinerAddress.init)
+        }
+    }
+
     public func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool {
         try await pool.write { db in
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM miners WHERE address = ?", arguments: [miner.address.value]) ?? false
-            guard !exists else { return false }
+            let taken = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM miners WHERE address = ? OR key_lookup = ?",
+                arguments: [miner.address.value, credential.lookup.map { Data($0) }]) ?? false
+            guard !taken else { return false }
             var arguments = try Self.profileArguments(miner, credential: credential)
             _ = arguments.append(contentsOf: [miner.registeredAt.timeIntervalSince1970, miner.registeredAt.timeIntervalSince1970])
             try db.execute(
                 sql: """
                     INSERT INTO miners (address, endpoint, models, gpu_memory, max_concurrent_jobs, stake, region, tags,
-                                        token_salt, token_digest, registered_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                        token_salt, token_digest, key_lookup, proto, price, ram_memory, cpu_cores, gpu_name,
+                                        chain_id, wallet_address, registered_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: arguments)
             try db.execute(
                 sql: """
@@ -78,7 +87,9 @@ public final class SQLiteHubStore: HubStore {
             try db.execute(
                 sql: """
                     UPDATE miners SET endpoint = ?2, models = ?3, gpu_memory = ?4, max_concurrent_jobs = ?5, stake = ?6,
-                        region = ?7, tags = ?8, token_salt = ?9, token_digest = ?10, updated_at = ?11, deregistered_at = NULL
+                        region = ?7, tags = ?8, token_salt = ?9, token_digest = ?10, key_lookup = ?11, proto = ?12, price = ?13,
+                        ram_memory = ?14, cpu_cores = ?15, gpu_name = ?16, chain_id = ?17, wallet_address = ?18,
+                        updated_at = ?19, deregistered_at = NULL
                     WHERE address = ?1
                     """, arguments: arguments)
         }
@@ -157,7 +168,9 @@ extension SQLiteHubStore {
         let tags = String(decoding: try JSONEncoder().encode(miner.tags), as: UTF8.self)
         return [
             miner.address.value, miner.endpoint, models, miner.capabilities.gpuMemory, miner.capabilities.maxConcurrentJobs,
-            miner.stake, miner.region, tags, Data(credential.salt), Data(credential.digest),
+            miner.stake, miner.region, tags, Data(credential.salt), Data(credential.digest), credential.lookup.map { Data($0) },
+            miner.proto, miner.price.map(StoredDecimal.encode), miner.capabilities.ramMemory, miner.capabilities.cpuCores,
+            miner.capabilities.gpuName, miner.chainID, miner.walletAddress,
         ]
     }
 
@@ -186,9 +199,14 @@ extension SQLiteHubStore {
         let miner = Miner(
             address: address, endpoint: row["endpoint"],
             capabilities: MinerCapabilities(
-                models: models, gpuMemory: row["gpu_memory"], maxConcurrentJobs: row["max_concurrent_jobs"]),
-            stake: row["stake"], region: row["region"], tags: tags, registeredAt: date(row, "registered_at")!)
-        let credential = MinerCredential(salt: [UInt8](row["token_salt"] as Data), digest: [UInt8](row["token_digest"] as Data))
+                models: models, gpuMemory: row["gpu_memory"], maxConcurrentJobs: row["max_concurrent_jobs"],
+                ramMemory: row["ram_memory"], cpuCores: row["cpu_cores"], gpuName: row["gpu_name"]),
+            stake: row["stake"], region: row["region"], tags: tags, registeredAt: date(row, "registered_at")!, proto: row["proto"],
+            price: try (row["price"] as String?).map(StoredDecimal.decode), chainID: row["chain_id"],
+            walletAddress: row["wallet_address"])
+        let credential = MinerCredential(
+            salt: [UInt8](row["token_salt"] as Data), digest: [UInt8](row["token_digest"] as Data),
+            lookup: (row["key_lookup"] as Data?).map { [UInt8]($0) })
         var status: LiveStatus?
         var uptime = UptimeLedger()
         if let heartbeat = date(row, "last_heartbeat_at") {

@@ -126,6 +126,56 @@ import Testing
         #expect(firsts == ["a", "b", "c"])
     }
 
+    @Test func anyOfSeveralModelsTakesEachMinerOnceBestFirst() {
+        func stats(_ completed: Int) -> MinerStats {
+            MinerStats(
+                completed: Double(completed), failed: 0, responseTimeSumMs: Double(completed) * 500, responseTimeCount: Double(completed),
+                decayedAt: t0, jobsCompleted: completed, jobsFailed: 0, version: completed)
+        }
+        let (index, members) = ranked([
+            member("x", models: ["x"], stats: stats(10)), member("y", models: ["y"]), member("xy", models: ["x", "y"], stats: stats(50)),
+            member("z", models: ["z"], stats: stats(80)), member("gone", models: ["x"], heartbeat: nil, stats: stats(90)),
+        ])
+        var rng = SplitMix64(seed: 1)
+        let selection = pipeline.select(
+            MatchRequest(models: ["x", "y"], limit: 10), in: index, members: members, context: context, rng: &rng)
+        #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["xy", "x", "y"])
+        #expect(selection.rejected == ["offline": 1])
+        let one = pipeline.select(MatchRequest(models: ["y"], limit: 10), in: index, members: members, context: context, rng: &rng)
+        #expect(one.slots.map { members[Int($0)].miner.address.value } == ["xy", "y"])
+        let every = pipeline.select(MatchRequest(models: [], limit: 10), in: index, members: members, context: context, rng: &rng)
+        #expect(every.slots.count == 4)
+    }
+
+    @Test func mergedRankingsYieldEachMinerOnceInRankOrder() {
+        var index = CandidateIndex()
+        index.insert(slot: 0, models: ["a", "b"], score: 0.5)
+        index.insert(slot: 1, models: ["a"], score: 0.7)
+        index.insert(slot: 2, models: ["b"], score: 0.6)
+        index.insert(slot: 3, models: ["c"], score: 0.9)
+        index.insert(slot: 4, models: ["a", "b"], score: 0.7)
+        #expect(Array(MergedRanking([index.ranking(for: "a"), index.ranking(for: "b")])).map(\.slot) == [1, 4, 2, 0])
+        #expect(Array(MergedRanking([index.ranking(for: "b"), index.ranking(for: "zzz"), index.ranking(for: "c")])).map(\.slot) == [3, 4, 2, 0])
+        #expect(Array(MergedRanking([])).isEmpty)
+        #expect(index.countNotServing(["a"]) == 2)
+        #expect(index.countNotServing([]) == 0)
+    }
+
+    @Test func aRAMRequirementFailsUnknownAndSmallerMemory() {
+        var unknown = member("unknown")
+        unknown.miner.capabilities.ramMemory = nil
+        var small = member("small")
+        small.miner.capabilities.ramMemory = 8192
+        var large = member("large")
+        large.miner.capabilities.ramMemory = 16_384
+        let (index, members) = ranked([unknown, small, large])
+        var rng = SplitMix64(seed: 1)
+        let selection = pipeline.select(
+            MatchRequest(models: ["llama3.2"], minRAM: 16_384, limit: 3), in: index, members: members, context: context, rng: &rng)
+        #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["large"])
+        #expect(selection.rejected == ["ram_memory": 2])
+    }
+
     @Test func movesKeepTheListSortedAndComplete() {
         var rng = SplitMix64(seed: 3)
         var scores = (0..<500).map { _ in Double(rng.next() % 1000) / 1000 }

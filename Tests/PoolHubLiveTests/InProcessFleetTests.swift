@@ -142,4 +142,26 @@ func populate(_ fleet: InProcessFleet, count: Int, slots: Int = 4, model: String
         #expect(after.availability.value < before.availability.value)
         #expect(after.computedAt == t0.addingTimeInterval(86_400))
     }
+
+    /// A token alone finds its miner, through registration, a new credential and a reload.
+    @Test func membersAreFoundByTheirTokenLookup() {
+        let fleet = makeFleet()
+        let miner = Miner(
+            address: MinerAddress("gpu-miner-1")!, endpoint: "http://localhost:8101",
+            capabilities: MinerCapabilities(models: ["llama"], gpuMemory: nil, maxConcurrentJobs: 1), registeredAt: t0)
+        fleet.upsert(miner, credential: MinerCredential(salt: [], digest: [], lookup: [1]), stats: MinerStats(decayedAt: t0), at: t0)
+        #expect(fleet.member(withKey: [1])?.miner.address == miner.address)
+        fleet.upsert(miner, credential: MinerCredential(salt: [], digest: [], lookup: [2]), stats: MinerStats(decayedAt: t0), at: t0)
+        #expect(fleet.member(withKey: [1]) == nil)
+        #expect(fleet.member(withKey: [2])?.miner.address == miner.address)
+        let members = fleet.members { _ in true }
+        let reloaded = makeFleet()
+        reloaded.load(members)
+        #expect(reloaded.member(withKey: [2])?.miner.address == miner.address)
+        var stored = members[0]
+        stored.credential.lookup = [3]
+        reloaded.adopt(stored)
+        #expect(reloaded.member(withKey: [2]) == nil)
+        #expect(reloaded.member(withKey: [3])?.miner.address == miner.address)
+    }
 }

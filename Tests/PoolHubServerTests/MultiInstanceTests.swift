@@ -51,6 +51,25 @@ struct MultiInstanceTests {
         #expect(gone, "A still matched the miner deregistered through B")
     }
 
+    /// An AITBC heartbeat names its miner by its key alone: an instance that has not heard of the miner
+    /// yet finds it in PostgreSQL.
+    @Test func anAITBCMinerRegisteredThroughOneInstanceHeartbeatsThroughTheOther() async throws {
+        let hubs = try await cluster()
+        defer { hubs.forEach { $0.stop() } }
+        let (a, b) = (hubs[0], hubs[1])
+        let registered = try await a.send(
+            .POST, "/v1/miners/register",
+            json: #"{"miner_id": "aitbc-1", "api_key": "aitbc-secret-1", "addr": "http://10.0.0.5:8101", "capabilities": ["llama3.2"]}"#)
+        #expect(registered.status == 200)
+        #expect(registered.json["created"] as? Bool == true)
+        let beat = try await b.send(.POST, "/v1/miners/heartbeat", json: #"{"status": "active"}"#, token: "aitbc-secret-1")
+        #expect(beat.status == 200)
+        #expect(beat.json["miner_id"] as? String == "aitbc-1")
+        let seen = await eventually(within: .seconds(1)) { (try? await matchedAddresses(on: a)) == ["aitbc-1"] }
+        #expect(seen, "A never matched the AITBC miner that heartbeated through B")
+        #expect(try await a.send(.POST, "/v1/miners/heartbeat", json: "{}", token: "another-key-123").status == 401)
+    }
+
     @Test func concurrentReservingMatchesOverTwoInstancesNeverOverbook() async throws {
         let hubs = try await cluster()
         defer { hubs.forEach { $0.stop() } }

@@ -53,8 +53,12 @@ import Testing
         try await t.test { client in
             let token = try await client.register("m")
             for body in bodies {
-                for path in ["/api/v1/miners/register", "/api/v1/miners/m/status", "/api/v1/match", "/api/v1/jobs/j/result"] {
-                    let r = try await client.send(.post, path, json: body, token: path.contains("status") ? token : nil)
+                for path in [
+                    "/api/v1/miners/register", "/api/v1/miners/m/status", "/api/v1/match", "/api/v1/jobs/j/result", "/v1/miners/register",
+                    "/v1/miners/heartbeat", "/v1/match",
+                ] {
+                    let r = try await client.send(
+                        .post, path, json: body, token: path.contains("status") || path.contains("heartbeat") ? token : nil)
                     #expect(r.status.code < 500, "\(path) \(body.prefix(40)) → \(r.status)")
                     #expect(errorCode(r.json) != nil || r.status.code < 300)
                 }
@@ -108,6 +112,8 @@ import Testing
             "/sla/metrics/collect", "/sla/violations", "/sla/capacity/snapshots", "/sla/capacity/forecast", "/sla/capacity/recommendations",
             "/v1/sla/status", "/v1/sla/metrics", "/v1/sla/metrics/{miner_id}", "/v1/sla/metrics/collect", "/v1/sla/violations",
             "/v1/sla/capacity/snapshots", "/v1/sla/capacity/forecast", "/v1/sla/capacity/recommendations",
+            "/v1/miners/register", "/v1/miners/heartbeat",
+            "/v1/miners/status", "/v1/match", "/v1/health",
         ]
         #expect(documented == served)
         let routed = Set(buildRouter(t.hub).routes.map { $0.path.description })

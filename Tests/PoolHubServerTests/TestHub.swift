@@ -30,8 +30,9 @@ struct TestHub {
         return TestHub(hub: try await Hub.open(configuration, clock: clock, logger: logger), clock: clock)
     }
 
-    func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        try await Application(router: buildRouter(hub)).test(.router, body)
+    /// `.live` puts a real HTTP server on a loopback port in between.
+    func test<T>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await Application(router: buildRouter(hub)).test(setup, body)
     }
 }
 

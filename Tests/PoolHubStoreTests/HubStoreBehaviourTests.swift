@@ -204,6 +204,42 @@ extension HubStore {
         }
     }
 
+    /// What AITBC miners declare beyond our profile, and the lookup that finds a miner by its token alone.
+    @Test(arguments: Backend.available) func minerOffersAndTokenLookupsRoundTrip(_ backend: Backend) async throws {
+        try await backend.makeDatabase().withStore { store in
+            try await store.migrate()
+            var miner = sampleMiner("gpu-miner-1")
+            miner.capabilities.ramMemory = 16_384
+            miner.capabilities.cpuCores = 2
+            miner.capabilities.gpuName = "NVIDIA H100 80GB HBM3"
+            miner.proto = "http"
+            miner.price = Decimal(string: "123456789.000000001")
+            miner.chainID = "ait-hub"
+            miner.walletAddress = "ait1qxyz"
+            let keyed = MinerCredential(salt: [1], digest: [2], lookup: [3, 4, 5])
+            #expect(try await store.insertMiner(miner, credential: keyed, stats: MinerStats(decayedAt: t0)))
+            let loaded = try #require(try await store.loadMiner(miner.address))
+            #expect(loaded.miner == miner)
+            #expect(loaded.miner.price?.description == "123456789.000000001")
+            #expect(loaded.credential == keyed)
+            #expect(try await store.minerAddress(withKey: [3, 4, 5]) == miner.address)
+            #expect(try await store.minerAddress(withKey: [9]) == nil)
+
+            // A token names one miner: another address with the same lookup is refused.
+            #expect(try await store.insertMiner(sampleMiner("twin"), credential: keyed, stats: MinerStats(decayedAt: t0)) == false)
+            #expect(try await store.loadMiner(MinerAddress("twin")!) == nil)
+
+            var plain = miner
+            plain.capabilities = MinerCapabilities(models: ["x"], gpuMemory: nil, maxConcurrentJobs: 1)
+            (plain.proto, plain.price, plain.chainID, plain.walletAddress) = (nil, nil, nil, nil)
+            let rekeyed = MinerCredential(salt: [1], digest: [2], lookup: [6])
+            try await store.updateMiner(plain, credential: rekeyed, at: t0.addingTimeInterval(5))
+            #expect(try await store.loadMiner(miner.address)?.miner == plain)
+            #expect(try await store.minerAddress(withKey: [3, 4, 5]) == nil)
+            #expect(try await store.minerAddress(withKey: [6]) == miner.address)
+        }
+    }
+
     @Test(arguments: Backend.available) func pingAnswers(_ backend: Backend) async throws {
         try await backend.makeDatabase().withStore { store in
             try await store.ping()
