@@ -20,8 +20,9 @@ fi
 
 services_dir=""
 cleanup() {
-  # Hubs that a crashed test started on loopback must not outlive the run.
-  pkill -f "poolhub serve --host 127.0.0.1 --port 0" || true
+  # Hubs that a crashed test started on loopback must not outlive the run; only this checkout's,
+  # so that runs from other checkouts on the same machine keep theirs.
+  pkill -f "$PWD/\.build/.*poolhub serve --host 127\.0\.0\.1 --port 0" || true
   if [[ -n $services_dir ]]; then
     scripts/test-services.sh stop "$services_dir" || true
   fi
