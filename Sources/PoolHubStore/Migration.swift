@@ -125,7 +125,13 @@ public struct Migration: Sendable {
                 """,
                 "CREATE INDEX job_results_by_miner ON job_results (address, reported_at)",
             ]
-        )
+        ),
+        // Version 2 is taken by the SLA tables (another branch).
+        Migration(
+            version: 3, name: "usage records with their outbox state, match-request counts, job tenants",
+            sqlite: UsageSchema.statements(integer: "INTEGER", real: "REAL"),
+            postgres: UsageSchema.statements(integer: "BIGINT", real: "DOUBLE PRECISION")
+        ),
     ]
 }
 

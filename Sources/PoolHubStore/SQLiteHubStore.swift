@@ -4,7 +4,7 @@ public import PoolHubCore
 
 /// The embedded default: one SQLite file in WAL mode.
 public final class SQLiteHubStore: HubStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (and creates) the database at `path`, creating its directory.
     public init(path: String) throws {
@@ -114,7 +114,7 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
-    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+    public func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
         try await pool.write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM job_results WHERE job_id = ? AND address = ?",
@@ -143,6 +143,7 @@ public final class SQLiteHubStore: HubStore {
                         decayed_at = ?6, jobs_completed = ?7, jobs_failed = ?8, version = ?9
                     WHERE address = ?1
                     """, arguments: Self.statsArguments(stats, of: result.address))
+            if let usage { try Self.recordUsage(of: result, usage, in: db) }
             return .recorded(stats)
         }
     }
