@@ -17,6 +17,10 @@ public struct Hub: Sendable {
     public let clock: any HubClock
     public let startedAt: Date
     let metrics: HubMetrics
+    /// Counts match requests for billing (group commit).
+    let meter: APICallMeter
+    /// Sends the usage outbox to the coordinator.
+    let billing: BillingSync
     let storageName: String
     let shared: SharedFleet?
     /// Runs the PostgreSQL pool. Storage must answer before any service starts (migrations, the
@@ -28,8 +32,12 @@ public struct Hub: Sendable {
     var registry: MinerRegistry {
         MinerRegistry(store: store, live: live, clock: clock, heartbeat: configuration.heartbeat)
     }
-    var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics) }
-    var ledger: ResultLedger { ResultLedger(store: store, live: live, clock: clock, decay: configuration.scoring.decay) }
+    var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics, meter: meter) }
+    var ledger: ResultLedger {
+        ResultLedger(
+            store: store, live: live, clock: clock, decay: configuration.scoring.decay,
+            pricing: UsagePricing(prices: configuration.billing.prices), defaultTenant: configuration.defaultTenant)
+    }
     var hotStateName: String { shared == nil ? "in_process" : "redis" }
 
     /// Opens storage, applies migrations and loads the fleet.
@@ -77,9 +85,14 @@ public struct Hub: Sendable {
         } else if case .postgres = configuration.storage {
             logger.notice("REDIS_URL is not set: hot state stays in this process, so run only one hub instance on this database")
         }
+        let metrics = HubMetrics()
         let hub = Hub(
             configuration: configuration, store: store, live: live, scheduler: scheduler, clock: clock, startedAt: clock.now(),
-            metrics: HubMetrics(), storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
+            metrics: metrics,
+            meter: APICallMeter(
+                store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, logger: logger),
+            billing: BillingSync(store: store, settings: configuration.billing, clock: clock, metrics: metrics, logger: logger),
+            storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
         do {
             let members = try await source.fleet()
             live.load(members)

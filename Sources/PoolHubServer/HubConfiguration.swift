@@ -30,6 +30,7 @@ public struct HubConfiguration: Sendable {
     public var reservationTTL: TimeInterval = 600
     public var defaultTenant = "default"
     public var apiKeys = APIKeys()
+    public var billing = BillingSettings()
 
     public init() {}
 
@@ -87,6 +88,7 @@ public struct HubConfiguration: Sendable {
             c.defaultTenant = tenant
         }
         c.apiKeys = try APIKeys.parse(env.string("POOLHUB_API_KEYS") ?? "")
+        c.billing = try BillingSettings.load(env)
         return c
     }
 
@@ -125,7 +127,7 @@ public struct HubConfiguration: Sendable {
 }
 
 /// Typed reads of environment values; an empty value counts as unset.
-private struct Settings {
+struct Settings {
     var values: [String: String]
 
     func string(_ key: String) -> String? {

@@ -11,6 +11,8 @@ final class HubMetrics: Sendable {
     private let matched: Counter
     private let matchDuration: DurationHistogram
     private let served = Atomic<Int>(0)
+    private let billingSyncErrors: Counter
+    private let outboxPending: Gauge
 
     init() {
         matched = registry.makeCounter(name: "poolhub_jobs_matched_total", help: "Match requests answered with at least one miner")
@@ -19,7 +21,18 @@ final class HubMetrics: Sendable {
             buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
                       .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)],
             help: "Time to filter, rank and reserve for one match")
+        billingSyncErrors = registry.makeCounter(
+            name: "poolhub_billing_sync_errors_total",
+            help: "Usage records the coordinator did not acknowledge on an attempt (retried failures and rejections)")
+        outboxPending = registry.makeGauge(
+            name: "poolhub_billing_outbox_pending", help: "Usage records not yet acknowledged by the coordinator (nor rejected)")
     }
+
+    func recordBillingSyncErrors(_ count: Int) {
+        if count > 0 { billingSyncErrors.increment(by: Int64(count)) }
+    }
+
+    func setOutboxPending(_ count: Int) { outboxPending.set(Double(count)) }
 
     func recordMatch(duration: Duration, matched didMatch: Bool) {
         matchDuration.record(duration)

@@ -104,7 +104,8 @@ import Testing
         let served: Set<String> = [
             "/health", "/api/v1/status", "/metrics", "/openapi.json", "/api/v1/miners/register", "/api/v1/miners",
             "/api/v1/miners/{address}", "/api/v1/miners/{address}/status", "/api/v1/miners/{address}/score", "/api/v1/match",
-            "/api/v1/reservations/{id}", "/api/v1/jobs/{job_id}/result",
+            "/api/v1/reservations/{id}", "/api/v1/jobs/{job_id}/result", "/sla/billing/usage", "/sla/billing/sync",
+            "/sla/billing/invoices",
         ]
         #expect(documented == served)
         let routed = Set(buildRouter(t.hub).routes.map { $0.path.description })
