@@ -10,8 +10,9 @@ import Synchronization
 /// Matching is the hot path (in memory, thousands per second), so there is no write per match: the
 /// counts that arrive while one write is in flight go together in the next (group commit), as one
 /// upsert per tenant and window. A match is answered once the write carrying its count is stored, so a
-/// killed hub loses no answered call. When storage is down matching goes on: counts wait in memory
-/// (callers no longer wait for them) and are written as soon as storage answers again.
+/// killed hub loses no answered call. Billing never holds matching up for long: while a write has taken
+/// more than `patience`, or the last one failed, callers stop waiting and their counts stay queued in
+/// memory, written as soon as storage answers again (only a kill during a database outage loses them).
 final class APICallMeter: Sendable {
     private struct Key: Hashable {
         var tenantID: String
@@ -23,9 +24,14 @@ final class APICallMeter: Sendable {
         var jobs: [String: JobTenant] = [:]
         var waiting: [CheckedContinuation<Void, Never>] = []
         var writing = false
+        /// When the write in flight started.
+        var writeStarted = ContinuousClock.now
         /// The last write failed: callers stop waiting until one succeeds.
         var failing = false
     }
+
+    /// How long a match may wait for the write of its count before it is answered anyway.
+    static let patience = Duration.milliseconds(250)
 
     /// Job tenants held in memory while storage is down, at most (beyond, a result falls back to the default tenant).
     static let jobLimit = 100_000
@@ -54,9 +60,14 @@ final class APICallMeter: Sendable {
                 if let jobID, tenant != defaultTenant, s.jobs[jobID] == nil, s.jobs.count < Self.jobLimit {
                     s.jobs[jobID] = JobTenant(jobID: jobID, tenantID: tenant, matchedAt: now)
                 }
-                if s.failing { done.resume() } else { s.waiting.append(done) }
+                if s.failing || (s.writing && ContinuousClock.now - s.writeStarted > Self.patience) {
+                    done.resume()
+                } else {
+                    s.waiting.append(done)
+                }
                 guard !s.writing else { return false }
                 s.writing = true
+                s.writeStarted = ContinuousClock.now
                 return true
             }
             if leads { Task { await self.drain() } }
@@ -72,6 +83,7 @@ final class APICallMeter: Sendable {
                 s.counts = [:]
                 s.jobs = [:]
                 s.waiting = []
+                s.writeStarted = ContinuousClock.now
                 if taken.0.isEmpty && taken.1.isEmpty { s.writing = false }
                 return taken
             }

@@ -6,7 +6,9 @@ import ServiceLifecycle
 
 /// The scheduled billing sync: a pass every `BILLING_SYNC_INTERVAL_HOURS` on the scheduler-holding
 /// instance (others skip their turn), and sooner when a pass left failed records whose backoff ends
-/// before the next interval. With sync off it still turns ended match-request windows into records.
+/// before the next interval. The first pass comes a minute after start-up, so that a restarted hub
+/// resumes delivering without waiting a whole interval. With sync off it still turns ended
+/// match-request windows into records.
 struct BillingSyncService: Service {
     let sync: BillingSync
     let scheduler: any SchedulerLock
@@ -15,7 +17,7 @@ struct BillingSyncService: Service {
 
     func run() async throws {
         let interval = sync.settings.syncInterval
-        var wait = interval
+        var wait = min(interval, 60)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let pause = Duration.seconds(wait)
             do {
