@@ -181,17 +181,30 @@ final class BillingSync: Sendable {
     }
 
     /// The number of pending records, or nil when storage does not answer within `wait` (status and
-    /// metrics must not hang on a database outage).
+    /// metrics must not hang on a database outage; the query may finish later, unobserved).
     func pendingCount(within wait: Duration) async -> Int? {
-        await withTaskGroup(of: Int?.self) { group in
-            group.addTask { try? await self.store.pendingUsageCount() }
-            group.addTask {
+        let answer = FirstAnswer<Int?>()
+        return await withCheckedContinuation { continuation in
+            answer.deliver(to: continuation)
+            Task { answer.give(try? await self.store.pendingUsageCount()) }
+            Task {
                 try? await Task.sleep(for: wait)
-                return nil
+                answer.give(nil)
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        }
+    }
+}
+
+/// Resumes a continuation with whichever answer comes first.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, Never>?>(nil)
+
+    func deliver(to c: CheckedContinuation<Value, Never>) { continuation.withLock { $0 = c } }
+
+    func give(_ value: Value) {
+        continuation.withLock { c in
+            c?.resume(returning: value)
+            c = nil
         }
     }
 }

@@ -171,17 +171,16 @@ final class CoordinatorStandIn: Sendable {
         }
         let key = head.headers.first(name: "Idempotency-Key") ?? ""
         let eventID = object["event_id"] as? String ?? ""
-        let (number, action) = state.withLock { s -> (Int, Action) in
+        let action = state.withLock { s -> Action in
             s.ledger.requests += 1
             s.ledger.received[key, default: 0] += 1
             if !authorized { s.ledger.unauthorized += 1 }
             if key != eventID || key.isEmpty { s.ledger.keyMismatches += 1 }
             if s.inFlight[key, default: 0] > 0 { s.ledger.overlaps.append(key) }
             s.inFlight[key, default: 0] += 1
-            return (s.ledger.requests, s.policy(s.ledger.requests, key))
+            return s.policy(s.ledger.requests, key)
         }
         defer { state.withLock { $0.inFlight[key, default: 1] -= 1 } }
-        _ = number
         switch action {
         case .answer(let status, let text):
             return (status, text)
