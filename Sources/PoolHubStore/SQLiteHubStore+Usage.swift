@@ -9,17 +9,19 @@ extension SQLiteHubStore {
     public func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws {
         guard !counts.isEmpty || !jobTenants.isEmpty else { return }
         try await pool.write { db in
+            // Prepared once per connection: this runs for every group commit of match requests.
+            let addCalls = try db.cachedStatement(
+                sql: """
+                    INSERT INTO usage_api_calls (tenant_id, window_start, window_end, calls) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (tenant_id, window_start) DO UPDATE SET calls = calls + excluded.calls
+                    """)
             for count in counts {
-                try db.execute(
-                    sql: """
-                        INSERT INTO usage_api_calls (tenant_id, window_start, window_end, calls) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (tenant_id, window_start) DO UPDATE SET calls = calls + excluded.calls
-                        """, arguments: [count.tenantID, count.window.start, count.window.end, count.calls])
+                try addCalls.execute(arguments: [count.tenantID, count.window.start, count.window.end, count.calls])
             }
+            let addJob = try db.cachedStatement(
+                sql: "INSERT INTO usage_job_tenants (job_id, tenant_id, matched_at) VALUES (?, ?, ?) ON CONFLICT (job_id) DO NOTHING")
             for job in jobTenants {
-                try db.execute(
-                    sql: "INSERT INTO usage_job_tenants (job_id, tenant_id, matched_at) VALUES (?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
-                    arguments: [job.jobID, job.tenantID, job.matchedAt.timeIntervalSince1970])
+                try addJob.execute(arguments: [job.jobID, job.tenantID, job.matchedAt.timeIntervalSince1970])
             }
         }
     }
