@@ -157,11 +157,13 @@ extension PostgresHubStore {
         let unrecordedQuery = PostgresQuery(
             unsafeSQL: "SELECT COALESCE(SUM(calls - recorded), 0)::BIGINT AS n FROM usage_api_calls\(counts.clause())",
             binds: Self.bindings(counts.values))
+        var rejectedBinds = Self.bindings(records.values)
+        rejectedBinds.append(max(0, rejectedLimit))
         let rejectedQuery = PostgresQuery(
             unsafeSQL: """
                 SELECT * FROM usage_records\(records.clause("state = 'rejected'"))
-                ORDER BY settled_at DESC, event_id LIMIT \(max(0, rejectedLimit))
-                """, binds: Self.bindings(records.values))
+                ORDER BY settled_at DESC, event_id LIMIT $\(records.values.count + 1)
+                """, binds: rejectedBinds)
         let countsAPICalls = filter.minerID == nil
         return try await withConnection { connection in
             var totals: [UsageResource: UsageSummary.Total] = [:]
@@ -188,9 +190,11 @@ extension PostgresHubStore {
 
     public func usageEntries(_ filter: UsageFilter, limit: Int) async throws -> [OutboxEntry] {
         let records = UsageFilterSQL(filter, placeholder: { "$\($0)" })
+        var binds = Self.bindings(records.values)
+        binds.append(max(0, limit))
         let query = PostgresQuery(
-            unsafeSQL: "SELECT * FROM usage_records\(records.clause()) ORDER BY created_at, event_id LIMIT \(max(0, limit))",
-            binds: Self.bindings(records.values))
+            unsafeSQL: "SELECT * FROM usage_records\(records.clause()) ORDER BY created_at, event_id LIMIT $\(records.values.count + 1)",
+            binds: binds)
         return try await withConnection { connection in
             try await connection.query(query, logger: self.logger).collect().map(Self.outboxEntry)
         }

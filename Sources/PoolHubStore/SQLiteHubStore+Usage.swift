@@ -136,10 +136,12 @@ extension SQLiteHubStore {
                     db, sql: "SELECT COALESCE(SUM(calls - recorded), 0) FROM usage_api_calls\(counts.clause())",
                     arguments: Self.arguments(counts.values)) ?? 0
             }
+            var limited = arguments
+            _ = limited.append(contentsOf: [max(0, rejectedLimit)])
             let rejected = try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM usage_records\(records.clause("state = 'rejected'")) ORDER BY settled_at DESC, event_id LIMIT \(max(0, rejectedLimit))",
-                arguments: arguments
+                sql: "SELECT * FROM usage_records\(records.clause("state = 'rejected'")) ORDER BY settled_at DESC, event_id LIMIT ?",
+                arguments: limited
             ).map(Self.outboxEntry)
             return UsageSummary(totals: totals, unrecordedAPICalls: unrecorded, outbox: outbox, rejected: rejected)
         }
@@ -148,9 +150,10 @@ extension SQLiteHubStore {
     public func usageEntries(_ filter: UsageFilter, limit: Int) async throws -> [OutboxEntry] {
         try await pool.read { db in
             let records = UsageFilterSQL(filter, placeholder: { _ in "?" })
+            var arguments = Self.arguments(records.values)
+            _ = arguments.append(contentsOf: [max(0, limit)])
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM usage_records\(records.clause()) ORDER BY created_at, event_id LIMIT \(max(0, limit))",
-                arguments: Self.arguments(records.values)
+                db, sql: "SELECT * FROM usage_records\(records.clause()) ORDER BY created_at, event_id LIMIT ?", arguments: arguments
             ).map(Self.outboxEntry)
         }
     }
