@@ -29,12 +29,14 @@ public func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
             registry: hub.registry, matchmaker: hub.matchmaker, live: hub.live, access: hub.access, clock: hub.clock,
             defaultTenant: hub.configuration.defaultTenant
         ).endpoints, atPath: "/v1")
+    router.addRoutes(BillingController(sync: hub.billing, access: hub.access).endpoints, atPath: "/sla/billing")
+    router.addRoutes(BillingController(sync: hub.billing, access: hub.access).endpoints, atPath: "/v1/sla/billing")
     return router
 }
 
 /// The hub's background work. Every instance follows the others' changes (when hot state is
 /// shared), competes for the scheduler lock and forgets expired reservations in its own view; only
-/// the lock holder runs the schedulers (the score refresh that feeds the score cache, the SLA pass).
+/// the lock holder runs the schedulers (the score refresh that feeds the score cache, the SLA pass, the billing sync).
 public func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     let live = hub.live
     let clock = hub.clock
@@ -53,6 +55,7 @@ public func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
         PeriodicTask(name: "reservation-expiry", interval: .seconds(5), logger: logger) {
             live.sweep(at: clock.now())
         },
+        BillingSyncService(sync: hub.billing, scheduler: scheduler, clock: clock, logger: logger),
     ]
     if let shared = hub.shared {
         services.append(BackgroundLoop(name: "change-feed") { await shared.follow() })

@@ -18,6 +18,10 @@ public struct Hub: Sendable {
     public let startedAt: Date
     let metrics: HubMetrics
     let sla: SLAMonitor
+    /// Counts match requests for billing (group commit).
+    let meter: APICallMeter
+    /// Sends the usage outbox to the coordinator.
+    let billing: BillingSync
     let storageName: String
     let shared: SharedFleet?
     /// Runs the PostgreSQL pool. Storage must answer before any service starts (migrations, the
@@ -29,8 +33,12 @@ public struct Hub: Sendable {
     var registry: MinerRegistry {
         MinerRegistry(store: store, live: live, clock: clock, heartbeat: configuration.heartbeat)
     }
-    var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics) }
-    var ledger: ResultLedger { ResultLedger(store: store, live: live, clock: clock, decay: configuration.scoring.decay) }
+    var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics, meter: meter) }
+    var ledger: ResultLedger {
+        ResultLedger(
+            store: store, live: live, clock: clock, decay: configuration.scoring.decay,
+            pricing: UsagePricing(prices: configuration.billing.prices), defaultTenant: configuration.defaultTenant)
+    }
     var planner: CapacityPlanner {
         CapacityPlanner(
             store: store, clock: clock, horizonHours: configuration.capacityForecastHours,
@@ -89,7 +97,11 @@ public struct Hub: Sendable {
             retention: configuration.slaRetention, metrics: metrics)
         let hub = Hub(
             configuration: configuration, store: store, live: live, scheduler: scheduler, clock: clock, startedAt: clock.now(),
-            metrics: metrics, sla: sla, storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
+            metrics: metrics, sla: sla,
+            meter: APICallMeter(
+                store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, logger: logger),
+            billing: BillingSync(store: store, settings: configuration.billing, clock: clock, metrics: metrics, logger: logger),
+            storageName: storageName, shared: shared, storeRunner: storeRunner, redis: redis)
         do {
             let members = try await source.fleet()
             live.load(members)

@@ -36,6 +36,7 @@ public struct HubConfiguration: Sendable {
     public var slaRetention: TimeInterval = 30 * 86_400
     public var capacityForecastHours = 168
     public var capacityAlertThresholdPct = 80.0
+    public var billing = BillingSettings()
 
     public init() {}
 
@@ -103,6 +104,7 @@ public struct HubConfiguration: Sendable {
         c.slaRetention = try env.double("SLA_RETENTION_DAYS", 1...3_650).map { $0 * 86_400 } ?? c.slaRetention
         c.capacityForecastHours = try env.int("CAPACITY_FORECAST_HOURS", 1...8_760) ?? c.capacityForecastHours
         c.capacityAlertThresholdPct = try env.double("CAPACITY_ALERT_THRESHOLD_PCT", 0.1...100) ?? c.capacityAlertThresholdPct
+        c.billing = try BillingSettings.load(env)
         return c
     }
 
@@ -141,7 +143,7 @@ public struct HubConfiguration: Sendable {
 }
 
 /// Typed reads of environment values; an empty value counts as unset.
-private struct Settings {
+struct Settings {
     var values: [String: String]
 
     func string(_ key: String) -> String? {

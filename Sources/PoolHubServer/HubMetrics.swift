@@ -13,6 +13,8 @@ final class HubMetrics: Sendable {
     private let served = Atomic<Int>(0)
     /// The gauges of the last SLA pass this instance ran, as exposition lines.
     private let slaGauges = Mutex<[UInt8]>([])
+    private let billingSyncErrors: Counter
+    private let outboxPending: Gauge
 
     init() {
         matched = registry.makeCounter(name: "poolhub_jobs_matched_total", help: "Match requests answered with at least one miner")
@@ -21,9 +23,20 @@ final class HubMetrics: Sendable {
             buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
                       .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)],
             help: "Time to filter, rank and reserve for one match")
+        billingSyncErrors = registry.makeCounter(
+            name: "poolhub_billing_sync_errors_total",
+            help: "Usage records the coordinator did not acknowledge on an attempt (retried failures and rejections)")
+        outboxPending = registry.makeGauge(
+            name: "poolhub_billing_outbox_pending", help: "Usage records not yet acknowledged by the coordinator (nor rejected)")
         // Every type shows from the start, at 0, so rates and alerts need no special case.
         for metric in SLAMetric.allCases { _ = violationsOpened(metric) }
     }
+
+    func recordBillingSyncErrors(_ count: Int) {
+        if count > 0 { billingSyncErrors.increment(by: Int64(count)) }
+    }
+
+    func setOutboxPending(_ count: Int) { outboxPending.set(Double(count)) }
 
     func recordMatch(duration: Duration, matched didMatch: Bool) {
         matchDuration.record(duration)

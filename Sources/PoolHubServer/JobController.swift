@@ -29,13 +29,15 @@ struct JobController {
         let responseTime = r.number("response_time_ms", range: 0...86_400_000)
         let gpuSeconds = r.number("gpu_seconds", range: 0...31_536_000)
         let error = r.string("error", length: 0...2048)
+        // Optional: whose job it was, for billing (else the tenant it was matched for).
+        let tenantID = r.string("tenant_id", length: 1...128)
         try r.validate()
         guard let address, let outcome else { throw APIError.invalid(r.problems) }
 
         let result = JobResult(
             jobID: jobID, address: address, outcome: outcome, responseTimeMs: responseTime, gpuSeconds: gpuSeconds,
             error: error, reportedAt: clock.now())
-        let counted = try await ledger.record(result)
+        let counted = try await ledger.record(result, tenantID: tenantID)
         struct Ack: Encodable {
             var jobId: String
             var address: String

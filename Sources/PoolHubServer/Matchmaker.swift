@@ -7,6 +7,8 @@ struct Matchmaker: Sendable {
     let live: any LiveState
     let clock: any HubClock
     let metrics: HubMetrics
+    /// Counts answered requests for `api_calls` billing.
+    let meter: APICallMeter
 
     func match(_ request: MatchRequest) async throws(APIError) -> MatchResult {
         let started = ContinuousClock.now
@@ -17,6 +19,7 @@ struct Matchmaker: Sendable {
             throw .unavailable(error.description)
         }
         metrics.recordMatch(duration: ContinuousClock.now - started, matched: !result.miners.isEmpty)
+        await meter.count(tenant: request.tenantID, jobID: request.jobID, at: clock.now())
         return result
     }
 

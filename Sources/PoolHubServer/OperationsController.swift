@@ -93,12 +93,23 @@ struct OperationsController {
             var storage: Storage
             var miners: Miners
             var capacity: Capacity
+            struct Billing: Encodable {
+                /// "on" with a COORDINATOR_BILLING_URL, else "off" (usage is still recorded).
+                var sync: String
+                /// The last pass of this instance.
+                var lastSyncAt: Date?
+                /// Usage records not yet acknowledged; absent when the database did not answer in time.
+                var pending: Int?
+            }
             var matchesServed: Int
             var lastSlaPass: Date?
             var lastBillingSync: Date?
+            var billing: Billing
         }
         let now = hub.clock.now()
         let s = hub.live.summary(at: now)
+        let lastSync = hub.billing.lastSyncAt
+        let pending = await hub.billing.pendingCount(within: .seconds(1))
         return try JSONResponse.make(
             Status(
                 version: Hub.version, uptimeS: Int(now.timeIntervalSince(hub.startedAt)),
@@ -106,11 +117,13 @@ struct OperationsController {
                     database: hub.storageName, hotState: hub.hotStateName, scheduler: hub.scheduler.isHeld ? "leader" : "follower"),
                 miners: .init(total: s.total, online: s.online, available: s.available),
                 capacity: .init(totalSlots: s.totalSlots, usedSlots: s.usedSlots, activeReservations: s.activeReservations),
-                matchesServed: hub.metrics.matchesServed, lastSlaPass: hub.sla.lastPassAt))
+                matchesServed: hub.metrics.matchesServed, lastSlaPass: hub.sla.lastPassAt, lastBillingSync: lastSync,
+                billing: .init(sync: hub.configuration.billing.syncEnabled ? "on" : "off", lastSyncAt: lastSync, pending: pending)))
     }
 
     @Sendable func metrics(_ request: Request, context: HubRequestContext) async throws -> Response {
-        Response(
+        if let pending = await hub.billing.pendingCount(within: .seconds(1)) { hub.metrics.setOutboxPending(pending) }
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: hub.metrics.exposition(live: hub.live, at: hub.clock.now()))))
     }

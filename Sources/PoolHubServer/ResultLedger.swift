@@ -3,16 +3,20 @@ import PoolHubCore
 import PoolHubLive
 import PoolHubStore
 
-/// Takes job results: counts each once, rescores the miner and frees the job's slot.
+/// Takes job results: counts each once, bills its usage, rescores the miner and frees the job's slot.
 struct ResultLedger: Sendable {
     let store: any HubStore
     let live: any LiveState
     let clock: any HubClock
     let decay: Decay
+    let pricing: UsagePricing
+    let defaultTenant: String
 
     /// Returns true when the report was counted now, false when it repeats one already counted.
-    func record(_ result: JobResult) async throws -> Bool {
-        switch try await store.recordResult(result, decay: decay) {
+    /// Its usage goes to `tenantID`, else the tenant the job was matched for, else the default tenant.
+    func record(_ result: JobResult, tenantID: String? = nil) async throws -> Bool {
+        let usage = ResultUsage(tenantID: tenantID, defaultTenant: defaultTenant, pricing: pricing)
+        switch try await store.recordResult(result, decay: decay, usage: usage) {
         case .recorded(let stats):
             await live.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: clock.now())
             return true

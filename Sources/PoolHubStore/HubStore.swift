@@ -35,7 +35,7 @@ public enum ResultRecording: Sendable, Equatable {
 }
 
 /// Durable storage of the hub. One implementation per database; the same behaviour from each.
-public protocol HubStore: SLAStore {
+public protocol HubStore: SLAStore, UsageStore {
     /// Applies pending migrations; returns the versions applied now.
     @discardableResult func migrate() async throws -> [Int]
     func loadMiners() async throws -> [StoredMiner]
@@ -51,8 +51,16 @@ public protocol HubStore: SLAStore {
     /// Keeps the latest status; an older heartbeat never overwrites a newer one. The miner counts as
     /// online until `onlineUntil` (its heartbeat's expiry); a heartbeat after that starts a new online spell.
     func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws
-    /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner.
-    func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording
+    /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner;
+    /// with `usage`, the result's usage records too, in the same transaction.
+    func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording
     /// Round trip to the database, for health checks.
     func ping() async throws
+}
+
+extension HubStore {
+    /// A result without billing.
+    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+        try await recordResult(result, decay: decay, usage: nil)
+    }
 }

@@ -244,7 +244,11 @@ public struct Migration: Sendable {
                 "CREATE INDEX capacity_snapshots_by_model ON capacity_snapshots (model, taken_at)",
             ]
         ),
-        // Version 3 is billing's; each version applies once, whatever order they arrive in.
+        Migration(
+            version: 3, name: "usage records with their outbox state, match-request counts, job tenants",
+            sqlite: UsageSchema.statements(integer: "INTEGER", real: "REAL"),
+            postgres: UsageSchema.statements(integer: "BIGINT", real: "DOUBLE PRECISION")
+        ),
         Migration(
             version: 4, name: "miner offer (AITBC): proto, price, RAM, CPU, GPU name, chain, wallet; credential lookup",
             sqlite: offerColumns(integer: "INTEGER", bytes: "BLOB"),

@@ -180,7 +180,7 @@ public final class PostgresHubStore: HubStore {
         }
     }
 
-    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+    public func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
         try await withTransaction { connection in
             // The row lock orders every result of one miner, so no two read the same stats and lose an update.
             guard
@@ -215,6 +215,7 @@ public final class PostgresHubStore: HubStore {
                     jobs_failed = \(s.jobsFailed), version = \(s.version)
                 WHERE address = \(result.address.value)
                 """, logger: self.logger)
+            if let usage { try await self.recordUsage(of: result, usage, on: connection) }
             return .recorded(s)
         }
     }

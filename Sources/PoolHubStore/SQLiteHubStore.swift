@@ -122,7 +122,7 @@ public final class SQLiteHubStore: HubStore {
         }
     }
 
-    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+    public func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
         try await pool.write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM job_results WHERE job_id = ? AND address = ?",
@@ -151,6 +151,7 @@ public final class SQLiteHubStore: HubStore {
                         decayed_at = ?6, jobs_completed = ?7, jobs_failed = ?8, version = ?9
                     WHERE address = ?1
                     """, arguments: Self.statsArguments(stats, of: result.address))
+            if let usage { try Self.recordUsage(of: result, usage, in: db) }
             return .recorded(stats)
         }
     }

@@ -114,6 +114,8 @@ import Testing
             "/v1/sla/capacity/snapshots", "/v1/sla/capacity/forecast", "/v1/sla/capacity/recommendations",
             "/v1/miners/register", "/v1/miners/heartbeat",
             "/v1/miners/status", "/v1/match", "/v1/health",
+            "/sla/billing/usage", "/sla/billing/sync", "/sla/billing/invoices", "/v1/sla/billing/usage", "/v1/sla/billing/sync",
+            "/v1/sla/billing/invoices",
         ]
         #expect(documented == served)
         let routed = Set(buildRouter(t.hub).routes.map { $0.path.description })

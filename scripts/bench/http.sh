@@ -25,6 +25,7 @@ echo "hub resident memory with $miners miners: $(ps -o rss= -p "$(pgrep -f 'pool
 run() { echo "== $1"; shift; wrk -t2 -c64 -d"${seconds}s" --latency "$@" | grep -E 'Requests/sec|Latency  |50%|99%|Non-2xx'; }
 run "echo baseline (POST /echo)" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo
 run "match with reserve (POST /api/v1/match)" -s scripts/bench/match.lua http://127.0.0.1:18080
+run "match with reserve, job_id and one of 50 tenants (POST /api/v1/match)" -s scripts/bench/match-tenants.lua http://127.0.0.1:18080
 run "heartbeats (POST /api/v1/miners/{address}/status)" -s scripts/bench/heartbeat.lua http://127.0.0.1:18080 -- "$work/miners.txt"
 echo "== one SLA pass over $miners miners (POST /sla/metrics/collect): $(curl -s -o /dev/null -w '%{time_total}' -X POST localhost:18080/sla/metrics/collect) s"
 curl -s localhost:18080/api/v1/status; echo
