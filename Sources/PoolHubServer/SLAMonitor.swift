@@ -6,7 +6,6 @@ import Synchronization
 
 /// What one SLA pass did (the answer of `POST /sla/metrics/collect`).
 struct SLAPassSummary: Sendable {
-    var at: Date
     var minersProcessed: Int
     var metricsRecorded: Int
     var violationsOpened: Int
@@ -94,7 +93,7 @@ final class SLAMonitor: Sendable {
         metrics.recordSLAPass(samples: samples, responseTimes: responseTimes, opened: outcome.violationsOpened)
         last.withLock { $0 = max($0 ?? now, now) }
         return SLAPassSummary(
-            at: now, minersProcessed: members.count, metricsRecorded: samples.count, violationsOpened: outcome.violationsOpened.count,
+            minersProcessed: members.count, metricsRecorded: samples.count, violationsOpened: outcome.violationsOpened.count,
             violationsResolved: outcome.violationsResolved, capacity: snapshots[0])
     }
 }
