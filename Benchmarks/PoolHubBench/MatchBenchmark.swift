@@ -17,7 +17,7 @@ struct MatchBenchmark {
     func run() {
         let now = Date()
         let fleet = InProcessFleet(
-            settings: .init(scorer: Scorer(config: .standard, heartbeatTTL: 45), heartbeat: HeartbeatPolicy(ttl: 45), reservationTTL: 600),
+            policy: .init(scorer: Scorer(config: .standard, heartbeatTTL: 45), heartbeat: HeartbeatPolicy(ttl: 45), reservationTTL: 600),
             rng: SplitMix64(seed: 7))
         var rng = SplitMix64(seed: 11)
         let rssBefore = residentMegabytes()

@@ -1,7 +1,7 @@
-public import PoolHubCore
+package import PoolHubCore
 
 /// Where the fleet comes from when an instance must read it again: durable storage.
-public protocol FleetSource: Sendable {
+package protocol FleetSource: Sendable {
     /// Every miner, as on start-up.
     func fleet() async throws -> [FleetMember]
     /// One miner as storage has it now; nil when unknown.

@@ -1,5 +1,5 @@
-public import Foundation
-public import PoolHubCore
+package import Foundation
+package import PoolHubCore
 
 /// The hub's hot state: who is registered and online, live load, reservations and scores.
 /// In process by default; shared through Redis when several hub instances run.
@@ -7,7 +7,7 @@ public import PoolHubCore
 /// Reads answer from this instance's memory. Writes that other instances must see are async: a
 /// shared implementation announces them, and only reserving and releasing slots depend on the shared
 /// state being reachable (they throw `LiveStateError.unavailable` rather than risk a double-booking).
-public protocol LiveState: Sendable {
+package protocol LiveState: Sendable {
     /// Replaces everything with what storage holds (start-up).
     func load(_ members: [FleetMember])
     func member(_ address: MinerAddress) -> FleetMember?
@@ -40,10 +40,10 @@ public protocol LiveState: Sendable {
 }
 
 /// The shared hot state could not be reached.
-public enum LiveStateError: Error, Equatable, CustomStringConvertible {
+package enum LiveStateError: Error, Equatable, CustomStringConvertible {
     case unavailable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unavailable(let reason): "the shared hot state (Redis) is unavailable: \(reason)"
         }
@@ -51,12 +51,12 @@ public enum LiveStateError: Error, Equatable, CustomStringConvertible {
 }
 
 /// The answer of one dependency to a health check.
-public struct DependencyCheck: Sendable, Equatable {
-    public var ok: Bool
-    public var latencyMs: Double?
-    public var error: String?
+package struct DependencyCheck: Sendable, Equatable {
+    package var ok: Bool
+    package var latencyMs: Double?
+    package var error: String?
 
-    public init(ok: Bool, latencyMs: Double? = nil, error: String? = nil) {
+    package init(ok: Bool, latencyMs: Double? = nil, error: String? = nil) {
         self.ok = ok
         self.latencyMs = latencyMs
         self.error = error
@@ -64,13 +64,13 @@ public struct DependencyCheck: Sendable, Equatable {
 }
 
 /// Fleet-wide counts for status, health and metrics.
-public struct FleetSummary: Sendable, Equatable {
-    public var total = 0
-    public var online = 0
-    public var available = 0
-    public var totalSlots = 0
-    public var usedSlots = 0
-    public var activeReservations = 0
+package struct FleetSummary: Sendable, Equatable {
+    package var total = 0
+    package var online = 0
+    package var available = 0
+    package var totalSlots = 0
+    package var usedSlots = 0
+    package var activeReservations = 0
 
-    public init() {}
+    package init() {}
 }

@@ -1,16 +1,16 @@
-public import Foundation
-public import PoolHubCore
+package import Foundation
+package import PoolHubCore
 
 /// A miner as storage holds it: profile, credential, history and last known status.
-public struct StoredMiner: Sendable, Equatable {
-    public var miner: Miner
-    public var credential: MinerCredential
-    public var stats: MinerStats
-    public var uptime: UptimeLedger
-    public var status: LiveStatus?
-    public var deregisteredAt: Date?
+package struct StoredMiner: Sendable, Equatable {
+    package var miner: Miner
+    package var credential: MinerCredential
+    package var stats: MinerStats
+    package var uptime: UptimeLedger
+    package var status: LiveStatus?
+    package var deregisteredAt: Date?
 
-    public init(
+    package init(
         miner: Miner, credential: MinerCredential, stats: MinerStats, uptime: UptimeLedger, status: LiveStatus?,
         deregisteredAt: Date?
     ) {
@@ -24,7 +24,7 @@ public struct StoredMiner: Sendable, Equatable {
 }
 
 /// What happened to a reported job result.
-public enum ResultRecording: Sendable, Equatable {
+package enum ResultRecording: Sendable, Equatable {
     /// Counted; the miner's statistics after it.
     case recorded(MinerStats)
     /// The same report was already counted.
@@ -35,7 +35,7 @@ public enum ResultRecording: Sendable, Equatable {
 }
 
 /// Durable storage of the hub. One implementation per database; the same behaviour from each.
-public protocol HubStore: SLAStore, UsageStore {
+package protocol HubStore: SLAStore, UsageStore {
     /// Applies pending migrations; returns the versions applied now.
     @discardableResult func migrate() async throws -> [Int]
     func loadMiners() async throws -> [StoredMiner]
@@ -60,7 +60,7 @@ public protocol HubStore: SLAStore, UsageStore {
 
 extension HubStore {
     /// A result without billing.
-    public func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
+    package func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
         try await recordResult(result, decay: decay, usage: nil)
     }
 }

@@ -1,15 +1,15 @@
-public import Foundation
-public import PoolHubCore
+package import Foundation
+package import PoolHubCore
 
 /// What one SLA pass writes: its samples and capacity snapshots, and which violations to open and resolve.
-public struct SLAPassRecord: Sendable {
-    public var at: Date
-    public var samples: [SLASample]
-    public var snapshots: [CapacitySnapshot]
+package struct SLAPassRecord: Sendable {
+    package var at: Date
+    package var samples: [SLASample]
+    package var snapshots: [CapacitySnapshot]
     /// Samples, snapshots and closed online spells older than this are deleted.
-    public var pruneBefore: Date
+    package var pruneBefore: Date
 
-    public init(at: Date, samples: [SLASample], snapshots: [CapacitySnapshot], pruneBefore: Date) {
+    package init(at: Date, samples: [SLASample], snapshots: [CapacitySnapshot], pruneBefore: Date) {
         self.at = at
         self.samples = samples
         self.snapshots = snapshots
@@ -17,15 +17,15 @@ public struct SLAPassRecord: Sendable {
     }
 }
 
-public struct SLAPassOutcome: Sendable, Equatable {
-    public var violationsOpened: [SLAMetric] = []
-    public var violationsResolved = 0
+package struct SLAPassOutcome: Sendable, Equatable {
+    package var violationsOpened: [SLAMetric] = []
+    package var violationsResolved = 0
 
-    public init() {}
+    package init() {}
 }
 
 /// Durable SLA history: online spells (kept by `saveStatus`), samples, violations and capacity snapshots.
-public protocol SLAStore: Sendable {
+package protocol SLAStore: Sendable {
     /// Every listed miner's online spells that overlap `window`, the current one ending at its last heartbeat's expiry.
     func onlineSpells(overlapping window: DateInterval) async throws -> [MinerAddress: OnlineSpells]
     /// Job results reported within `window`, per miner.
@@ -39,6 +39,8 @@ public protocol SLAStore: Sendable {
     func slaSamples(minerID: MinerAddress?, metric: SLAMetric?, since: Date, limit: Int) async throws -> [SLASample]
     /// Violations, newest first; `minerID` filters to one miner, `resolved` to open (false) or closed (true) ones.
     func slaViolations(minerID: MinerAddress?, resolved: Bool?, limit: Int) async throws -> [SLAViolation]
+    /// How many violations are open, and how many of those are critical (counted, not loaded).
+    func openViolationCounts() async throws -> OpenViolationCounts
     /// Snapshots since `since`, oldest first; `model` nil is the whole fleet.
     func capacitySnapshots(model: String?, since: Date) async throws -> [CapacitySnapshot]
     /// The models that have snapshots since `since`.

@@ -1,17 +1,17 @@
 /// Decides which hub instance runs the background schedulers.
-public protocol SchedulerLock: Sendable {
+package protocol SchedulerLock: Sendable {
     var isHeld: Bool { get }
     /// Keeps trying to take (and then keeps) the lock until the task is cancelled; releases it on cancellation.
     func run() async
 }
 
 /// The lock of a hub that runs alone (embedded SQLite): always held.
-public struct SoleInstanceLock: SchedulerLock {
-    public init() {}
+package struct SoleInstanceLock: SchedulerLock {
+    package init() {}
 
-    public var isHeld: Bool { true }
+    package var isHeld: Bool { true }
 
-    public func run() async {
+    package func run() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(3_600))
         }

@@ -1,10 +1,10 @@
 /// Why a store could not do what it was asked, beyond the database's own SQL errors.
-public enum StoreError: Error, CustomStringConvertible, Equatable {
+package enum StoreError: Error, CustomStringConvertible, Equatable {
     case corrupt(String)
     /// The database cannot be reached now; callers may retry later (the store reconnects by itself).
     case unavailable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .corrupt(let what): "stored data is not readable: \(what)"
         case .unavailable(let why): "the database is unavailable: \(why)"

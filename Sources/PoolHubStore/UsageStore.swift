@@ -1,8 +1,8 @@
-public import Foundation
-public import PoolHubCore
+package import Foundation
+package import PoolHubCore
 
 /// Where a usage record is on its way to the coordinator.
-public enum OutboxState: String, Sendable, CaseIterable {
+package enum OutboxState: String, Sendable, CaseIterable {
     /// Not yet acknowledged: due now, or waiting out a backoff.
     case pending
     /// The coordinator has it.
@@ -13,17 +13,17 @@ public enum OutboxState: String, Sendable, CaseIterable {
 
 /// A usage record with its delivery state: the billing outbox is the usage table itself, so a record
 /// and its place in the queue are written in one statement.
-public struct OutboxEntry: Sendable, Equatable {
-    public var record: UsageRecord
-    public var state: OutboxState
-    public var attempts: Int
-    public var nextAttemptAt: Date
-    public var lastStatus: Int?
-    public var lastError: String?
+package struct OutboxEntry: Sendable, Equatable {
+    package var record: UsageRecord
+    package var state: OutboxState
+    package var attempts: Int
+    package var nextAttemptAt: Date
+    package var lastStatus: Int?
+    package var lastError: String?
     /// When it was acknowledged or rejected.
-    public var settledAt: Date?
+    package var settledAt: Date?
 
-    public init(
+    package init(
         record: UsageRecord, state: OutboxState, attempts: Int, nextAttemptAt: Date, lastStatus: Int?, lastError: String?,
         settledAt: Date?
     ) {
@@ -38,12 +38,12 @@ public struct OutboxEntry: Sendable, Equatable {
 }
 
 /// Match requests of one tenant counted in one window.
-public struct APICallCount: Sendable, Equatable {
-    public var tenantID: String
-    public var window: APICallWindow
-    public var calls: Int64
+package struct APICallCount: Sendable, Equatable {
+    package var tenantID: String
+    package var window: APICallWindow
+    package var calls: Int64
 
-    public init(tenantID: String, window: APICallWindow, calls: Int64) {
+    package init(tenantID: String, window: APICallWindow, calls: Int64) {
         self.tenantID = tenantID
         self.window = window
         self.calls = calls
@@ -51,12 +51,12 @@ public struct APICallCount: Sendable, Equatable {
 }
 
 /// The tenant a job was matched for, remembered so that its result is billed to that tenant.
-public struct JobTenant: Sendable, Equatable {
-    public var jobID: String
-    public var tenantID: String
-    public var matchedAt: Date
+package struct JobTenant: Sendable, Equatable {
+    package var jobID: String
+    package var tenantID: String
+    package var matchedAt: Date
 
-    public init(jobID: String, tenantID: String, matchedAt: Date) {
+    package init(jobID: String, tenantID: String, matchedAt: Date) {
         self.jobID = jobID
         self.tenantID = tenantID
         self.matchedAt = matchedAt
@@ -64,14 +64,14 @@ public struct JobTenant: Sendable, Equatable {
 }
 
 /// How to bill a job result, given to `recordResult` so that its usage is written in the result's transaction.
-public struct ResultUsage: Sendable {
+package struct ResultUsage: Sendable {
     /// Named by the report itself: wins over the tenant the job was matched for.
-    public var tenantID: String?
+    package var tenantID: String?
     /// For a job matched without a tenant, or never matched by this hub.
-    public var defaultTenant: String
-    public var pricing: UsagePricing
+    package var defaultTenant: String
+    package var pricing: UsagePricing
 
-    public init(tenantID: String?, defaultTenant: String, pricing: UsagePricing) {
+    package init(tenantID: String?, defaultTenant: String, pricing: UsagePricing) {
         self.tenantID = tenantID
         self.defaultTenant = defaultTenant
         self.pricing = pricing
@@ -79,17 +79,17 @@ public struct ResultUsage: Sendable {
 }
 
 /// A request to lease pending records for one delivery pass.
-public struct OutboxClaim: Sendable {
+package struct OutboxClaim: Sendable {
     /// The pass: a record it attempted is not claimed by it again, and only it may settle its lease.
-    public var owner: String
-    public var now: Date
+    package var owner: String
+    package var now: Date
     /// Until when no other pass may claim the records (longer than the pass may spend sending them).
-    public var leaseUntil: Date
-    public var limit: Int
+    package var leaseUntil: Date
+    package var limit: Int
     /// Also records still waiting out a backoff (a sync asked for by an operator).
-    public var ignoringBackoff: Bool
+    package var ignoringBackoff: Bool
 
-    public init(owner: String, now: Date, leaseUntil: Date, limit: Int, ignoringBackoff: Bool) {
+    package init(owner: String, now: Date, leaseUntil: Date, limit: Int, ignoringBackoff: Bool) {
         self.owner = owner
         self.now = now
         self.leaseUntil = leaseUntil
@@ -99,31 +99,31 @@ public struct OutboxClaim: Sendable {
 }
 
 /// What became of one delivery attempt.
-public enum DeliveryOutcome: Sendable, Equatable {
+package enum DeliveryOutcome: Sendable, Equatable {
     case acknowledged(status: Int)
     case rejected(status: Int, reason: String)
     /// `status` is nil when no answer came (refused, timed out).
     case failed(status: Int?, reason: String, retryAt: Date)
 }
 
-public struct Settlement: Sendable, Equatable {
-    public var eventID: String
-    public var outcome: DeliveryOutcome
+package struct Settlement: Sendable, Equatable {
+    package var eventID: String
+    package var outcome: DeliveryOutcome
 
-    public init(eventID: String, outcome: DeliveryOutcome) {
+    package init(eventID: String, outcome: DeliveryOutcome) {
         self.eventID = eventID
         self.outcome = outcome
     }
 }
 
 /// Which usage to look at; nil fields do not filter. Times select `[from, to)`.
-public struct UsageFilter: Sendable, Equatable {
-    public var tenantID: String?
-    public var minerID: String?
-    public var from: Date?
-    public var to: Date?
+package struct UsageFilter: Sendable, Equatable {
+    package var tenantID: String?
+    package var minerID: String?
+    package var from: Date?
+    package var to: Date?
 
-    public init(tenantID: String? = nil, minerID: String? = nil, from: Date? = nil, to: Date? = nil) {
+    package init(tenantID: String? = nil, minerID: String? = nil, from: Date? = nil, to: Date? = nil) {
         self.tenantID = tenantID
         self.minerID = minerID
         self.from = from
@@ -132,27 +132,27 @@ public struct UsageFilter: Sendable, Equatable {
 }
 
 /// Usage totals and the outbox's state for one filter.
-public struct UsageSummary: Sendable, Equatable {
-    public struct Total: Sendable, Equatable {
-        public var records: Int
-        public var quantity: Micros
-        public var amount: Micros
+package struct UsageSummary: Sendable, Equatable {
+    package struct Total: Sendable, Equatable {
+        package var records: Int
+        package var quantity: Micros
+        package var amount: Micros
 
-        public init(records: Int = 0, quantity: Micros = .zero, amount: Micros = .zero) {
+        package init(records: Int = 0, quantity: Micros = .zero, amount: Micros = .zero) {
             self.records = records
             self.quantity = quantity
             self.amount = amount
         }
     }
 
-    public var totals: [UsageResource: Total]
+    package var totals: [UsageResource: Total]
     /// Match requests counted in windows not yet turned into records (none when filtering by miner).
-    public var unrecordedAPICalls: Int64
-    public var outbox: [OutboxState: Int]
+    package var unrecordedAPICalls: Int64
+    package var outbox: [OutboxState: Int]
     /// Rejected records, most recently rejected first.
-    public var rejected: [OutboxEntry]
+    package var rejected: [OutboxEntry]
 
-    public init(totals: [UsageResource: Total], unrecordedAPICalls: Int64, outbox: [OutboxState: Int], rejected: [OutboxEntry]) {
+    package init(totals: [UsageResource: Total], unrecordedAPICalls: Int64, outbox: [OutboxState: Int], rejected: [OutboxEntry]) {
         self.totals = totals
         self.unrecordedAPICalls = unrecordedAPICalls
         self.outbox = outbox
@@ -162,7 +162,7 @@ public struct UsageSummary: Sendable, Equatable {
 
 /// Durable usage for billing and its outbox to the coordinator. Job usage is written by
 /// `HubStore.recordResult` in the result's own transaction; match requests arrive here in counts.
-public protocol UsageStore: Sendable {
+package protocol UsageStore: Sendable {
     /// Adds counted match requests and remembers job tenants (a job keeps the first tenant it was matched for), in one transaction.
     func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws
     /// Turns the counted, not yet recorded match requests of windows that ended by `cutoff` into pending

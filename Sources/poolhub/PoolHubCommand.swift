@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PoolHubServer
+import ServiceLifecycle
 
 @main
 struct PoolHubCommand: AsyncParsableCommand {
@@ -18,8 +19,8 @@ struct PoolHubCommand: AsyncParsableCommand {
         defaultSubcommand: Serve.self)
 }
 
-/// Settings shared by every command.
-struct Settings: ParsableArguments {
+/// Where every command reads the hub's configuration from.
+struct ConfigurationOptions: ParsableArguments {
     @Option(help: "A KEY=VALUE file read before the environment (the environment wins).")
     var envFile = ".env"
 
@@ -47,24 +48,24 @@ struct Serve: AsyncParsableCommand {
             DATABASE_URL=postgresql://… and REDIS_URL=redis://… let several instances share one fleet.
             """)
 
-    @OptionGroup var settings: Settings
+    @OptionGroup var options: ConfigurationOptions
     @Option(help: "Listen on this address (overrides API_HOST).") var host: String?
     @Option(help: "Listen on this port (overrides API_PORT; 0 picks a free one).") var port: Int?
 
     func run() async throws {
-        var configuration = try settings.load()
+        var configuration = try options.load()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         var logger = Logger(label: "poolhub")
         logger.logLevel = configuration.logLevel
-        let hub = try await Hub.open(configuration, logger: logger)
+        let hub = try Hub(configuration, logger: logger)
         let host = configuration.host
-        let app = buildApplication(hub, logger: logger) { port in
+        let services = buildServiceGroup(hub, logger: logger) { port in
             // One machine-readable line, for scripts and tests that asked for port 0.
             FileHandle.standardOutput.write(Data("poolhub listening on \(host):\(port)\n".utf8))
         }
         do {
-            try await app.runService()
+            try await services.run()
         } catch {
             await hub.close()
             throw error
@@ -78,10 +79,10 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Apply pending database migrations and exit.",
         discussion: "Safe to run again: applied migrations are recorded and skipped.")
 
-    @OptionGroup var settings: Settings
+    @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        let configuration = try settings.load()
+        let configuration = try options.load()
         var logger = Logger(label: "poolhub")
         logger.logLevel = configuration.logLevel
         try await Hub.open(configuration, logger: logger).close()

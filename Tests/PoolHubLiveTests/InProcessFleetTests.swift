@@ -7,7 +7,7 @@ let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
 func makeFleet(reservationTTL: TimeInterval = 600) -> InProcessFleet {
     InProcessFleet(
-        settings: .init(scorer: Scorer(config: .standard, heartbeatTTL: 45), heartbeat: HeartbeatPolicy(ttl: 45), reservationTTL: reservationTTL),
+        policy: .init(scorer: Scorer(config: .standard, heartbeatTTL: 45), heartbeat: HeartbeatPolicy(ttl: 45), reservationTTL: reservationTTL),
         rng: SplitMix64(seed: 42))
 }
 
@@ -160,7 +160,7 @@ func populate(_ fleet: InProcessFleet, count: Int, slots: Int = 4, model: String
         #expect(reloaded.member(withKey: [2])?.miner.address == miner.address)
         var stored = members[0]
         stored.credential.lookup = [3]
-        reloaded.adopt(stored)
+        reloaded.merge(stored: stored)
         #expect(reloaded.member(withKey: [2]) == nil)
         #expect(reloaded.member(withKey: [3])?.miner.address == miner.address)
     }

@@ -7,16 +7,16 @@ import NIOPosix
 
 /// A throwaway `redis-server` on a free loopback port, stopped at the end of each test.
 /// The binary comes from `POOLHUB_TEST_REDIS_SERVER`, else `/usr/bin/redis-server`.
-public final class RedisServerProcess: @unchecked Sendable {  // used by one test task at a time
-    public static let binary: String? = {
+package final class RedisServerProcess: @unchecked Sendable {  // used by one test task at a time
+    package static let binary: String? = {
         let candidate = ProcessInfo.processInfo.environment["POOLHUB_TEST_REDIS_SERVER"] ?? "/usr/bin/redis-server"
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }()
 
-    public static var isAvailable: Bool { binary != nil }
+    package static var isAvailable: Bool { binary != nil }
 
-    public let port: Int
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    package let port: Int
+    package var url: String { "redis://127.0.0.1:\(port)" }
     private let extraArguments: [String]
     private var process: Process?
 
@@ -26,7 +26,7 @@ public final class RedisServerProcess: @unchecked Sendable {  // used by one tes
     }
 
     /// Runs `body` with a fresh server and always stops it afterwards.
-    public static func with<T>(
+    package static func with<T>(
         arguments: [String] = [],
         _ body: (RedisServerProcess) async throws -> T
     ) async throws -> T {
@@ -37,7 +37,7 @@ public final class RedisServerProcess: @unchecked Sendable {  // used by one tes
     }
 
     /// Starts (again) on the same port and returns once it accepts connections.
-    public func start() async throws {
+    package func start() async throws {
         precondition(process == nil, "already running")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary!)
@@ -59,17 +59,17 @@ public final class RedisServerProcess: @unchecked Sendable {  // used by one tes
 
     /// SIGKILL and wait for exit, so the port is free for a restart. Not SIGTERM: test worker threads
     /// block signals and the child inherits that mask, so redis-server would never see a SIGTERM.
-    public func stop() {
+    package func stop() {
         guard let process else { return }
         self.process = nil
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    public struct StartFailed: Error, CustomStringConvertible {
-        public let port: Int
-    public var url: String { "redis://127.0.0.1:\(port)" }
-        public var description: String { "redis-server did not start on port \(port)" }
+    package struct StartFailed: Error, CustomStringConvertible {
+        package let port: Int
+    package var url: String { "redis://127.0.0.1:\(port)" }
+        package var description: String { "redis-server did not start on port \(port)" }
     }
 
     private func acceptsConnections() async -> Bool {
@@ -94,7 +94,7 @@ public final class RedisServerProcess: @unchecked Sendable {  // used by one tes
 }
 
 /// Polls `condition` until it holds or `deadline` passes; true when it held (tests must never hang).
-public func eventually(
+package func eventually(
     within deadline: Duration = .seconds(10), every step: Duration = .milliseconds(20), _ condition: () async -> Bool
 ) async -> Bool {
     let end = ContinuousClock.now + deadline

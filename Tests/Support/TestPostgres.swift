@@ -1,13 +1,13 @@
 import Foundation
-public import Logging
-public import PoolHubStore
-public import PostgresNIO
+package import Logging
+package import PoolHubStore
+package import PostgresNIO
 
 /// The PostgreSQL server named by `POOLHUB_TEST_POSTGRES_URL` (an admin URL such as
 /// postgresql://pgci@127.0.0.1:55432/postgres); every test gets its own database on it.
-public enum TestPostgres {
-    public static let adminURL = ProcessInfo.processInfo.environment["POOLHUB_TEST_POSTGRES_URL"]
-    public static var isConfigured: Bool { adminURL != nil }
+package enum TestPostgres {
+    package static let adminURL = ProcessInfo.processInfo.environment["POOLHUB_TEST_POSTGRES_URL"]
+    package static var isConfigured: Bool { adminURL != nil }
 
     struct NotConfigured: Error, CustomStringConvertible {
         var description: String { "POOLHUB_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)" }
@@ -19,7 +19,7 @@ public enum TestPostgres {
     }
 
     /// A new, empty database on the test server.
-    public static func createDatabase() async throws -> PostgresLocation {
+    package static func createDatabase() async throws -> PostgresLocation {
         var location = try PostgresLocation(url: try requireAdminURL())
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await withAdminConnection(location) { connection in
@@ -30,7 +30,7 @@ public enum TestPostgres {
         return location
     }
 
-    public static func withAdminConnection(_ location: PostgresLocation, _ body: (PostgresConnection) async throws -> Void) async throws {
+    package static func withAdminConnection(_ location: PostgresLocation, _ body: (PostgresConnection) async throws -> Void) async throws {
         let configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: .disable)
@@ -47,5 +47,5 @@ public enum TestPostgres {
 
 extension PostgresLocation {
     /// The location as a DATABASE_URL (test servers trust loopback, so no password).
-    public var url: String { "postgresql://\(username)@\(host):\(port)/\(database)" }
+    package var url: String { "postgresql://\(username)@\(host):\(port)/\(database)" }
 }

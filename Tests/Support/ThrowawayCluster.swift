@@ -1,5 +1,5 @@
 import Foundation
-public import PoolHubStore
+package import PoolHubStore
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,11 +11,11 @@ import Glibc
 ///
 /// The server runs in the foreground as our child (not through `pg_ctl start`, whose daemonised server
 /// keeps Foundation's `Process` from ever seeing pg_ctl exit), and nothing here blocks a thread.
-public final class ThrowawayCluster: Sendable {
+package final class ThrowawayCluster: Sendable {
     static let bin = "/usr/lib/postgresql/15/bin"
     static let systemUser = "pgci"
 
-    public static var isPossible: Bool {
+    package static var isPossible: Bool {
         FileManager.default.isExecutableFile(atPath: "\(bin)/initdb") && (geteuid() != 0 || getpwnam(systemUser) != nil)
     }
 
@@ -23,7 +23,7 @@ public final class ThrowawayCluster: Sendable {
     let port: Int
     private let server = Mutex<Process?>(nil)
 
-    public init() async throws {
+    package init() async throws {
         directory = "/tmp/poolhub-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -31,12 +31,12 @@ public final class ThrowawayCluster: Sendable {
         try await Self.run("\(Self.bin)/initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "poolhub"])
     }
 
-    public var location: PostgresLocation {
+    package var location: PostgresLocation {
         PostgresLocation(host: "127.0.0.1", port: port, username: "poolhub", database: "postgres")
     }
 
     /// Starts the server and returns once it accepts connections.
-    public func start() async throws {
+    package func start() async throws {
         let process = Self.process(
             "\(Self.bin)/postgres",
             ["-D", "\(directory)/data", "-c", "listen_addresses=127.0.0.1", "-p", "\(port)", "-k", directory, "-c", "fsync=off"])
@@ -50,7 +50,7 @@ public final class ThrowawayCluster: Sendable {
     }
 
     /// Stops the server the way an operator would (fast shutdown: sessions are ended).
-    public func stop() async throws {
+    package func stop() async throws {
         guard let process = server.withLock({ $0.take() }) else { return }
         // Signalled directly: runuser, our child, need not pass signals on. SIGINT is a fast shutdown.
         guard let postmaster = postmasterID() else { throw ClusterError("no postmaster.pid") }
@@ -59,7 +59,7 @@ public final class ThrowawayCluster: Sendable {
     }
 
     /// Ends the server at once (SIGQUIT, immediate shutdown) and deletes the cluster.
-    public func destroy() {
+    package func destroy() {
         if server.withLock({ $0.take() }) != nil, let postmaster = postmasterID() {
             kill(postmaster, SIGQUIT)
             for _ in 0..<100 where kill(postmaster, 0) == 0 { usleep(50_000) }

@@ -1,0 +1,23 @@
+package import Foundation
+
+/// When a miner counts as online.
+///
+/// A miner is online while its last status is younger than `ttl`. After a hub restart, miners
+/// that were online when the hub stopped get `graceUntil` (restart + ttl) so the fleet does not
+/// all drop at once while the hub waits for their next heartbeat.
+package struct HeartbeatPolicy: Sendable, Equatable {
+    package var ttl: TimeInterval
+
+    package init(ttl: TimeInterval) { self.ttl = ttl }
+
+    package func isOnline(lastHeartbeatAt: Date?, graceUntil: Date? = nil, at now: Date) -> Bool {
+        if let graceUntil, now < graceUntil { return true }
+        guard let lastHeartbeatAt else { return false }
+        return now.timeIntervalSince(lastHeartbeatAt) < ttl
+    }
+
+    package func expiry(of lastHeartbeatAt: Date) -> Date { lastHeartbeatAt.addingTimeInterval(ttl) }
+
+    /// Seconds a miner should wait before its next heartbeat: a third of the TTL, so two may be lost.
+    package var suggestedInterval: Int { max(1, Int(ttl / 3)) }
+}

@@ -1,0 +1,30 @@
+package import Foundation
+
+/// How a miner read back from storage resumes after the hub was not running.
+///
+/// Time the hub was not running counts neither for nor against a miner: one that was online when
+/// the hub last heard from anyone keeps the heartbeat time it had left then, counted from now. After
+/// a long stop that is up to one heartbeat TTL of grace; when a running instance reads the fleet
+/// again (another one restarted, Redis came back) nothing shifts.
+package struct RestartGrace: Sendable {
+    package var heartbeat: HeartbeatPolicy
+    package var decay: Decay
+
+    package init(heartbeat: HeartbeatPolicy, decay: Decay) {
+        self.heartbeat = heartbeat
+        self.decay = decay
+    }
+
+    /// The grace end (nil: none) and uptime of a listed miner whose last heartbeat was `lastHeartbeatAt`,
+    /// when the newest heartbeat of the whole fleet was `lastSeen` (nil: no grace for anyone).
+    package func resume(
+        lastHeartbeatAt beat: Date?, uptime: UptimeLedger, lastSeen: Date?, at now: Date
+    ) -> (graceUntil: Date?, uptime: UptimeLedger) {
+        guard let beat, let lastSeen, lastSeen < now, heartbeat.isOnline(lastHeartbeatAt: beat, at: lastSeen) else {
+            return (nil, uptime)
+        }
+        let graceUntil = heartbeat.expiry(of: beat).addingTimeInterval(now.timeIntervalSince(lastSeen))
+        let resumed = uptime.extended(to: min(now, heartbeat.expiry(of: beat)), ttl: heartbeat.ttl, decay: decay).skipping(to: now)
+        return (graceUntil, resumed)
+    }
+}

@@ -1,0 +1,354 @@
+package import Foundation
+package import PoolHubCore
+import Synchronization
+
+/// The default hot state: the whole fleet in this process behind one lock, so a match filters,
+/// ranks and reserves in one critical section and two matches can never take the same slot.
+package final class InProcessFleet: LiveState {
+    fileprivate struct State {
+        var members: [FleetMember] = []
+        var slots: [MinerAddress: Int32] = [:]
+        /// Members by their credential's lookup digest, for requests that carry only a token.
+        var slotsByKey: [[UInt8]: Int32] = [:]
+        var index = CandidateIndex()
+        var reservations: [ReservationID: Reservation] = [:]
+        var reservationByJob: [String: ReservationID] = [:]
+        /// Breaks near-ties between candidates.
+        var rng: SplitMix64
+        /// Reservation ids.
+        var secure = SecureRandom()
+    }
+
+    package let policy: FleetPolicy
+    private let state: Mutex<State>
+
+    package init(policy: FleetPolicy, rng: SplitMix64 = SplitMix64()) {
+        self.policy = policy
+        self.state = Mutex(State(rng: rng))
+    }
+
+    private func filterContext(at now: Date) -> FilterContext {
+        FilterContext(now: now, heartbeat: policy.heartbeat, thresholds: policy.scorer.config.thresholds)
+    }
+
+    package func load(_ members: [FleetMember]) {
+        state.withLock { s in
+            s = State(rng: s.rng, secure: s.secure)
+            s.members = members
+            for (i, member) in members.enumerated() {
+                s.slots[member.miner.address] = Int32(i)
+                if let key = member.credential.lookup { s.slotsByKey[key] = Int32(i) }
+            }
+            s.index = CandidateIndex(
+                members.enumerated().filter { $0.element.isListed }.map {
+                    (Int32($0.offset), $0.element.miner.capabilities.models, $0.element.card.score)
+                })
+        }
+    }
+
+    package func member(_ address: MinerAddress) -> FleetMember? {
+        state.withLock { s in s.slots[address].map { s.members[Int($0)] } }
+    }
+
+    package func lookup(_ address: MinerAddress) -> FleetMember? { member(address) }
+
+    package func member(withKey lookup: [UInt8]) -> FleetMember? {
+        state.withLock { s in s.slotsByKey[lookup].map { s.members[Int($0)] } }
+    }
+
+    /// Takes a member as storage has it (another instance changed it). This instance's leases stay,
+    /// and so do its status and statistics where they are newer than storage's.
+    package func merge(stored: FleetMember) {
+        state.withLock { s in
+            guard let slot = s.slots[stored.miner.address] else { return s.append(stored) }
+            let i = Int(slot)
+            let current = s.members[i]
+            var member = stored
+            member.leases = current.leases
+            if let mine = current.status, mine.lastHeartbeatAt > member.status?.lastHeartbeatAt ?? .distantPast {
+                member.status = mine
+                member.uptime = current.uptime
+            }
+            if current.stats.version > member.stats.version {
+                member.stats = current.stats
+                member.card = current.card
+            }
+            if current.isListed { s.unindex(slot) }
+            s.rekey(slot, from: current.credential, to: member.credential)
+            s.members[i] = member
+            if member.isListed { s.index(slot) }
+        }
+    }
+
+    package func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) {
+        let scorer = policy.scorer
+        state.withLock { s in
+            guard let slot = s.slots[miner.address] else {
+                let card = scorer.card(stats: stats, uptime: UptimeLedger(), stake: miner.stake, at: now)
+                s.append(
+                    FleetMember(miner: miner, credential: credential, stats: stats, uptime: UptimeLedger(), status: nil, card: card))
+                return
+            }
+            let i = Int(slot)
+            if s.members[i].isListed { s.unindex(slot) }
+            var member = s.members[i]
+            s.rekey(slot, from: member.credential, to: credential)
+            member.miner = miner
+            member.credential = credential
+            member.deregisteredAt = nil
+            member.card = scorer.card(stats: member.stats, uptime: member.uptime, stake: miner.stake, at: now)
+            s.members[i] = member
+            s.index(slot)
+        }
+    }
+
+    @discardableResult
+    package func deregister(_ address: MinerAddress, at now: Date) -> Bool {
+        state.withLock { s in
+            guard let slot = s.slots[address] else { return false }
+            guard s.members[Int(slot)].isListed else { return true }
+            s.unindex(slot)
+            s.members[Int(slot)].deregisteredAt = now
+            for lease in s.members[Int(slot)].leases { s.forget(lease.id) }
+            return true
+        }
+    }
+
+    package func recordStatus(_ status: LiveStatus, of address: MinerAddress) -> UptimeLedger? {
+        let ttl = policy.heartbeat.ttl
+        let decay = policy.scorer.config.decay
+        return state.withLock { s in
+            guard let slot = s.slots[address] else { return nil }
+            let i = Int(slot)
+            let ledger = s.members[i].uptime.recordingHeartbeat(at: status.lastHeartbeatAt, ttl: ttl, decay: decay)
+            s.members[i].uptime = ledger
+            if let previous = s.members[i].status, previous.lastHeartbeatAt > status.lastHeartbeatAt { return ledger }
+            s.members[i].status = status
+            return ledger
+        }
+    }
+
+    package func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) {
+        state.withLock { s in
+            if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
+        }
+        takeStats(stats, of: address, at: now)
+    }
+
+    /// Takes newer statistics (from a result here or on another instance) and rescores the miner.
+    package func takeStats(_ stats: MinerStats, of address: MinerAddress, at now: Date) {
+        let scorer = policy.scorer
+        state.withLock { s in
+            guard let slot = s.slots[address] else { return }
+            let i = Int(slot)
+            guard stats.version > s.members[i].stats.version else { return }
+            s.members[i].stats = stats
+            s.rescore(slot, scorer.card(stats: stats, uptime: s.members[i].uptime, stake: s.members[i].miner.stake, at: now))
+        }
+    }
+
+    /// Mirrors a reservation taken elsewhere (another instance, through the shared state).
+    package func mirror(_ reservation: Reservation) {
+        state.withLock { s in
+            guard s.reservations[reservation.id] == nil, let slot = s.slots[reservation.address] else { return }
+            s.members[Int(slot)].leases.append(reservation)
+            s.reservations[reservation.id] = reservation
+            if let jobID = reservation.jobID { s.reservationByJob[jobID] = reservation.id }
+        }
+    }
+
+    /// Forgets a mirrored reservation, live or not.
+    package func forget(_ id: ReservationID) {
+        state.withLock { s in s.forget(id) }
+    }
+
+    /// Takes score cards computed elsewhere (the score cache) for the miners named.
+    package func takeCards(_ cards: [(address: MinerAddress, card: ScoreCard)]) {
+        for chunk in stride(from: 0, to: cards.count, by: 256) {
+            state.withLock { s in
+                for (address, card) in cards[chunk..<min(cards.count, chunk + 256)] {
+                    // A card computed before this instance's own (after a newer result) is stale.
+                    if let slot = s.slots[address], card.computedAt >= s.members[Int(slot)].card.computedAt { s.rescore(slot, card) }
+                }
+            }
+        }
+    }
+
+    /// Every member's score card, for the score cache.
+    package func cards() -> [(address: MinerAddress, card: ScoreCard)] {
+        state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card) } }
+    }
+
+    /// Each miner's `max_concurrent_jobs` (0 when unknown), read under one lock.
+    package func slots(of addresses: [MinerAddress]) -> [Int] {
+        state.withLock { s in
+            addresses.map { address in s.slots[address].map { s.members[Int($0)].miner.capabilities.maxConcurrentJobs } ?? 0 }
+        }
+    }
+
+    /// The match answer for a miner, with a reservation taken elsewhere.
+    package func matched(_ address: MinerAddress, reservation: Reservation?) -> MatchedMiner? {
+        state.withLock { s in s.slots[address].map { s.matched($0, reservation: reservation) } }
+    }
+
+    package func match(_ request: MatchRequest, at now: Date) -> MatchResult {
+        let context = filterContext(at: now)
+        let pipeline = policy.pipeline
+        let ttl = policy.reservationTTL
+        return state.withLock { s in
+            var request = request
+            var held: MatchedMiner?
+            if request.reserve, let jobID = request.jobID, let id = s.reservationByJob[jobID],
+                let existing = s.reservations[id], existing.isLive(at: now), let slot = s.slots[existing.address]
+            {
+                // An idempotent retry: the job keeps its slot; the rest of the list is fresh.
+                held = s.matched(slot, reservation: existing)
+                request.exclude.insert(existing.address)
+                request.limit -= 1
+            }
+            var selection = MatchPipeline.Selection(slots: [], rejected: [:])
+            if request.limit > 0 {
+                let excluded = Set(request.exclude.compactMap { s.slots[$0] })
+                selection = pipeline.select(
+                    request, in: s.index, members: s.members, excluded: excluded, context: context, rng: &s.rng)
+            }
+            let elsewhere = s.index.countNotServing(request.models)
+            if elsewhere > 0 { selection.rejected["model", default: 0] += elsewhere }
+            var miners = selection.slots.map { s.matched($0, reservation: nil) }
+            if let held {
+                miners.insert(held, at: 0)
+            } else if request.reserve, let first = selection.slots.first {
+                let reservation = s.reserve(first, jobID: request.jobID, at: now, ttl: ttl)
+                miners[0].reservation = reservation
+            }
+            if held != nil, let n = selection.rejected["excluded"] { selection.rejected["excluded"] = n > 1 ? n - 1 : nil }
+            return MatchResult(miners: miners, rejected: selection.rejected)
+        }
+    }
+
+    package func release(_ id: ReservationID, at now: Date) -> Reservation? {
+        state.withLock { s in
+            guard let reservation = s.reservations[id], reservation.isLive(at: now) else { return nil }
+            s.forget(id)
+            return reservation
+        }
+    }
+
+    package func sharedStateCheck() -> DependencyCheck? { nil }
+
+    package func refreshScores(at now: Date) {
+        let scorer = policy.scorer
+        let count = state.withLock { $0.members.count }
+        // In chunks, so a match waits for at most one chunk.
+        var start = 0
+        while start < count {
+            let end = min(count, start + 256)
+            state.withLock { s in
+                for i in start..<min(end, s.members.count) {
+                    let m = s.members[i]
+                    s.rescore(Int32(i), scorer.card(stats: m.stats, uptime: m.uptime, stake: m.miner.stake, at: now))
+                }
+            }
+            start = end
+        }
+    }
+
+    package func sweep(at now: Date) {
+        state.withLock { s in
+            let expired = s.reservations.values.filter { !$0.isLive(at: now) }.map(\.id)
+            for id in expired { s.forget(id) }
+        }
+    }
+
+    package func members(where predicate: (FleetMember) -> Bool) -> [FleetMember] {
+        state.withLock { s in
+            var out: [FleetMember] = []
+            for m in s.members where m.isListed && predicate(m) { out.append(m) }
+            return out
+        }
+    }
+
+    package func scores() -> [(address: MinerAddress, score: Double)] {
+        state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card.score) } }
+    }
+
+    package func summary(at now: Date) -> FleetSummary {
+        let heartbeat = policy.heartbeat
+        return state.withLock { s in
+            var summary = FleetSummary()
+            for m in s.members where m.isListed {
+                summary.total += 1
+                guard heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now)
+                else { continue }
+                summary.online += 1
+                if m.status?.available == true { summary.available += 1 }
+                summary.totalSlots += m.miner.capabilities.maxConcurrentJobs
+                summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
+            }
+            summary.activeReservations = s.reservations.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) }
+            return summary
+        }
+    }
+}
+
+extension InProcessFleet.State {
+    fileprivate mutating func append(_ member: FleetMember) {
+        let slot = Int32(members.count)
+        members.append(member)
+        slots[member.miner.address] = slot
+        if let key = member.credential.lookup { slotsByKey[key] = slot }
+        if member.isListed { index(slot) }
+    }
+
+    /// Files `slot` under its new credential's lookup digest instead of the old one's.
+    fileprivate mutating func rekey(_ slot: Int32, from old: MinerCredential, to new: MinerCredential) {
+        guard old.lookup != new.lookup else { return }
+        if let key = old.lookup, slotsByKey[key] == slot { slotsByKey[key] = nil }
+        if let key = new.lookup { slotsByKey[key] = slot }
+    }
+
+    fileprivate mutating func index(_ slot: Int32) {
+        let m = members[Int(slot)]
+        index.insert(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+    }
+
+    fileprivate mutating func unindex(_ slot: Int32) {
+        let m = members[Int(slot)]
+        index.remove(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+    }
+
+    /// Gives a member a new score card and moves it in the index.
+    fileprivate mutating func rescore(_ slot: Int32, _ card: ScoreCard) {
+        let i = Int(slot)
+        let old = members[i].card.score
+        members[i].card = card
+        if members[i].isListed {
+            index.rescore(slot: slot, models: members[i].miner.capabilities.models, from: old, to: card.score)
+        }
+    }
+
+    fileprivate func matched(_ slot: Int32, reservation: Reservation?) -> MatchedMiner {
+        let i = Int(slot)
+        return MatchedMiner(
+            address: members[i].miner.address, endpoint: members[i].miner.endpoint, score: members[i].card.score,
+            estimatedTimeMs: members[i].estimatedTimeMs, reservation: reservation)
+    }
+
+    fileprivate mutating func reserve(_ slot: Int32, jobID: String?, at now: Date, ttl: TimeInterval) -> Reservation {
+        let i = Int(slot)
+        members[i].purgeExpiredLeases(at: now)
+        let reservation = Reservation(
+            id: ReservationID.random(using: &secure), address: members[i].miner.address, jobID: jobID,
+            createdAt: now, expiresAt: now.addingTimeInterval(ttl))
+        members[i].leases.append(reservation)
+        reservations[reservation.id] = reservation
+        if let jobID { reservationByJob[jobID] = reservation.id }
+        return reservation
+    }
+
+    fileprivate mutating func forget(_ id: ReservationID) {
+        guard let reservation = reservations.removeValue(forKey: id) else { return }
+        if let jobID = reservation.jobID, reservationByJob[jobID] == id { reservationByJob[jobID] = nil }
+        if let slot = slots[reservation.address] { members[Int(slot)].leases.removeAll { $0.id == id } }
+    }
+}

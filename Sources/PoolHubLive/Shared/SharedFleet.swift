@@ -1,0 +1,224 @@
+package import Foundation
+package import Logging
+package import PoolHubCore
+package import RESP
+
+/// Hot state shared by several hub instances through Redis.
+///
+/// Each instance keeps the whole fleet in its own `InProcessFleet`, so filtering and ranking stay
+/// in memory; what one instance changes it announces on one pub/sub channel and the others apply
+/// it (`follow()`), typically within milliseconds. Slots are claimed and freed only by Lua scripts
+/// in Redis, which makes them atomic across instances: when Redis cannot be reached a reserving
+/// match throws instead of guessing. Heartbeats also live in Redis with their TTL, and the score
+/// cache holds the cards the scheduler-holding instance computed.
+package final class SharedFleet: LiveState {
+    package let local: InProcessFleet
+    let redis: RedisClient
+    let namespace: String
+    /// This instance's name on the channel, so it skips its own announcements.
+    let origin: String
+    let source: any FleetSource
+    let clock: any HubClock
+    let logger: Logger
+
+    var events: String { namespace + ":events" }
+    var scoreCache: String { namespace + ":scores" }
+
+    package init(
+        local: InProcessFleet, redis: RedisClient, namespace: String, source: any FleetSource, clock: any HubClock, logger: Logger
+    ) {
+        self.local = local
+        self.redis = redis
+        self.namespace = namespace
+        self.origin = ReservationID.random().description
+        self.source = source
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Reads, from this instance's memory
+
+    package func load(_ members: [FleetMember]) { local.load(members) }
+    package func member(_ address: MinerAddress) -> FleetMember? { local.member(address) }
+    package func member(withKey lookup: [UInt8]) -> FleetMember? { local.member(withKey: lookup) }
+
+    package func lookup(_ address: MinerAddress) async -> FleetMember? {
+        if let known = local.member(address) { return known }
+        do {
+            guard let stored = try await source.member(address) else { return nil }
+            local.merge(stored: stored)
+        } catch {
+            logger.warning("could not read a miner from storage", metadata: ["miner": "\(address)", "error": "\(error)"])
+        }
+        return local.member(address)
+    }
+    package func members(where predicate: (FleetMember) -> Bool) -> [FleetMember] { local.members(where: predicate) }
+    package func scores() -> [(address: MinerAddress, score: Double)] { local.scores() }
+    package func summary(at now: Date) -> FleetSummary { local.summary(at: now) }
+    package func sweep(at now: Date) { local.sweep(at: now) }
+
+    // MARK: Writes, announced to the other instances
+
+    package func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) async {
+        local.upsert(miner, credential: credential, stats: stats, at: now)
+        await announce([], .miner(miner.address))
+    }
+
+    @discardableResult
+    package func deregister(_ address: MinerAddress, at now: Date) async -> Bool {
+        let known = local.deregister(address, at: now)
+        await announce([["DEL", "\(namespace):slots:\(address)"]], .miner(address))
+        return known
+    }
+
+    package func recordStatus(_ status: LiveStatus, of address: MinerAddress) async -> UptimeLedger? {
+        guard let ledger = local.recordStatus(status, of: address) else { return nil }
+        let ttl = Int((local.policy.heartbeat.ttl * 1000).rounded(.up))
+        let beat = FleetEvent.status(address, status).encoded(origin: origin)
+        await announce([["SET", "\(namespace):hb:\(address)", beat, "PX", String(ttl)]], .status(address, status))
+        return ledger
+    }
+
+    package func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) async {
+        local.recordOutcome(of: jobID, on: address, stats: stats, at: now)
+        do {
+            _ = try await redis.run(
+                FleetScripts.release, keys: [], arguments: [namespace, origin, Wire.time(now), "", jobID, address.value])
+        } catch {
+            // The result is stored; the slot comes free when its reservation expires.
+            logger.warning("could not release the job's slot in Redis", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+        }
+        await announce([], .stats(address, stats))
+    }
+
+    package func refreshScores(at now: Date) async {
+        local.refreshScores(at: now)
+        let cards = local.cards()
+        // Replaced in one transaction, so a follower never reads half a cache.
+        var commands: [[String]] = [["MULTI"], ["DEL", scoreCache]]
+        for chunk in stride(from: 0, to: cards.count, by: 500) {
+            var hset = ["HSET", scoreCache]
+            for (address, card) in cards[chunk..<min(cards.count, chunk + 500)] { hset += [address.value, Wire.card(card)] }
+            commands.append(hset)
+        }
+        await announce(commands + [["EXEC"]], .scores)
+    }
+
+    /// Sends `commands` and the event in one pipelined write. A failure is logged, not thrown: the
+    /// change is already durable and local, and the others read everything again when Redis returns.
+    private func announce(_ commands: [[String]], _ event: FleetEvent) async {
+        do {
+            let replies = try await redis.pipeline(commands + [["PUBLISH", events, event.encoded(origin: origin)]])
+            for case .error(let message) in replies { logger.warning("redis refused a command", metadata: ["error": "\(message)"]) }
+        } catch {
+            logger.notice("could not announce a change to other instances", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Slots, claimed atomically in Redis
+
+    package func match(_ request: MatchRequest, at now: Date) async throws(LiveStateError) -> MatchResult {
+        guard request.reserve else { return local.match(request, at: now) }
+        var probe = request
+        probe.reserve = false
+        // Spare candidates, for slots taken a moment ago (here or elsewhere) that this view has not
+        // heard of yet; each round excludes those found full and offers twice as many.
+        probe.limit = request.limit + 8
+        var refused = 0
+        for _ in 0..<8 {
+            let result = local.match(probe, at: now)
+            let none = MatchResult(miners: [], rejected: Self.counting(refused, in: result.rejected))
+            guard !result.miners.isEmpty || request.jobID != nil else { return none }
+            switch try await claim(result.miners, for: request, at: now) {
+            case .held(let reservation):
+                local.mirror(reservation)
+                guard let held = local.matched(reservation.address, reservation: reservation) else { return none }
+                let rest = result.miners.filter { $0.address != reservation.address }.prefix(request.limit - 1)
+                return MatchResult(miners: [held] + rest, rejected: none.rejected)
+            case .claimed(let reservation):
+                local.mirror(reservation)
+                let first = result.miners.firstIndex { $0.address == reservation.address } ?? 0
+                var miners = Array(result.miners[first...].prefix(request.limit))
+                miners[0].reservation = reservation
+                return MatchResult(miners: miners, rejected: Self.counting(refused, in: result.rejected, passed: first))
+            case .full:
+                guard !result.miners.isEmpty else { return none }
+                // This instance's view was behind (announcements still on their way): try the next ones.
+                refused += result.miners.count
+                probe.exclude.formUnion(result.miners.map(\.address))
+                probe.limit *= 2
+            }
+        }
+        return MatchResult(miners: [], rejected: Self.counting(refused, in: local.match(probe, at: now).rejected))
+    }
+
+    /// Candidates found full in Redis count as at capacity: `refused` ones that the retries excluded,
+    /// and `passed` ones of this round's list, which the claim went past.
+    private static func counting(_ refused: Int, in rejected: [String: Int], passed: Int = 0) -> [String: Int] {
+        guard refused + passed > 0 else { return rejected }
+        var rejected = rejected
+        let excluded = (rejected["excluded"] ?? 0) - refused
+        rejected["excluded"] = excluded > 0 ? excluded : nil
+        rejected["at_capacity", default: 0] += refused + passed
+        return rejected
+    }
+
+    private enum Claim {
+        case held(Reservation)
+        case claimed(Reservation)
+        case full
+    }
+
+    private func claim(_ candidates: [MatchedMiner], for request: MatchRequest, at now: Date) async throws(LiveStateError) -> Claim {
+        var arguments = [
+            namespace, origin, Wire.time(now), Wire.time(now.addingTimeInterval(local.policy.reservationTTL)),
+            ReservationID.random().description, request.jobID ?? "",
+        ]
+        for (candidate, slots) in zip(candidates, local.slots(of: candidates.map(\.address))) {
+            arguments += [candidate.address.value, String(slots)]
+        }
+        let reply: RESPValue
+        do {
+            reply = try await redis.run(FleetScripts.claim, keys: [], arguments: arguments)
+        } catch {
+            throw .unavailable("\(error)")
+        }
+        let parts = reply.array ?? []
+        switch parts.first?.string {
+        case "full":
+            return .full
+        case let kind? where kind == "held" || kind == "claimed":
+            guard parts.count == 3, let id = parts[1].string.flatMap(ReservationID.init), let record = parts[2].string,
+                let reservation = Wire.reservation(id, record: record)
+            else { break }
+            return kind == "held" ? .held(reservation) : .claimed(reservation)
+        default:
+            break
+        }
+        throw .unavailable("unexpected reply to the slot claim: \(reply)")
+    }
+
+    package func release(_ id: ReservationID, at now: Date) async throws(LiveStateError) -> Reservation? {
+        let reply: RESPValue
+        do {
+            reply = try await redis.run(FleetScripts.release, keys: [], arguments: [namespace, origin, Wire.time(now), id.description, "", ""])
+        } catch {
+            throw .unavailable("\(error)")
+        }
+        local.forget(id)
+        return reply.string.flatMap { Wire.reservation(id, record: $0) }
+    }
+
+    // MARK: Health
+
+    package func sharedStateCheck() async -> DependencyCheck? {
+        let started = ContinuousClock.now
+        do {
+            _ = try await redis.send(["PING"])
+            let elapsed = ContinuousClock.now - started
+            return DependencyCheck(ok: true, latencyMs: elapsed.inMilliseconds)
+        } catch {
+            return DependencyCheck(ok: false, error: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import PoolHubCore
+
+/// `/api/v1/miners…`: registration, heartbeats, reads, deregistration and scores.
+struct MinerController {
+    let registry: MinerRegistry
+    let access: Access
+    let clock: any HubClock
+
+    var endpoints: RouteCollection<HubRequestContext> {
+        let routes = RouteCollection(context: HubRequestContext.self)
+        routes.post("register", use: register)
+        routes.get(use: list)
+        routes.get(":address", use: show)
+        routes.delete(":address", use: deregister)
+        routes.post(":address/status", use: status)
+        routes.get(":address/score", use: score)
+        return routes
+    }
+
+    @Sendable func register(_ request: Request, context: HubRequestContext) async throws -> Response {
+        var request = request
+        var r = FieldReader(try await request.jsonBody())
+        let address = r.string("address", required: true, length: 1...128)
+        let parsedAddress = address.flatMap(MinerAddress.init)
+        if address != nil, parsedAddress == nil { r.fail("address", "may only hold letters, digits and . _ : -") }
+        let endpoint = r.string("endpoint", required: true, length: 1...2048)
+        if let endpoint, !Self.isHTTPURL(endpoint) { r.fail("endpoint", "must be an absolute http(s) URL") }
+        let capabilities = r.nested("capabilities", required: true) { c -> MinerCapabilities? in
+            let models = c.strings("models", required: true, count: 1...64, length: 1...128)
+            let gpuMemory = c.int("gpu_memory", range: 1...2_097_152)
+            let maxJobs = c.int("max_concurrent_jobs", required: true, range: 1...1024)
+            let ramMemory = c.int("ram_memory", range: 1...Self.maxRAMMemory)
+            let cpuCores = c.int("cpu_cores", range: 1...100_000)
+            let gpuName = c.string("gpu_name", length: 1...256)
+            guard let models, let maxJobs else { return nil }
+            return MinerCapabilities(
+                models: Self.unique(models), gpuMemory: gpuMemory, maxConcurrentJobs: maxJobs, ramMemory: ramMemory, cpuCores: cpuCores,
+                gpuName: gpuName)
+        }
+        let stake = r.int("stake", range: 0...1_000_000_000_000_000) ?? 0
+        let region = r.string("region", length: 1...64)
+        let tags = r.stringMap("tags", maxEntries: 64, length: 1...256) ?? [:]
+        let proto = r.string("proto", length: 1...32)
+        let price = r.decimal("price")
+        let chainID = r.string("chain_id", length: 1...128)
+        let wallet = r.string("wallet_address", length: 1...256)
+        let rotate = r.bool("rotate_token") ?? false
+        try r.validate()
+        guard let parsedAddress, let endpoint, let capabilities else { throw APIError.invalid(r.problems) }
+
+        let outcome = try await registry.register(
+            RegistrationRequest(
+                address: parsedAddress, endpoint: endpoint, capabilities: capabilities, stake: stake, region: region,
+                tags: tags, proto: proto, price: price, chainID: chainID, walletAddress: wallet, rotateToken: rotate),
+            presentedToken: Access.bearerToken(request))
+        let now = clock.now()
+        switch outcome {
+        case .created(let member, let token):
+            return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: now, token: token), status: .created)
+        case .updated(let member, let token):
+            return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: now, token: token))
+        }
+    }
+
+    @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
+        var request = request
+        let member = try await self.member(context)
+        try access.requireMiner(member, request)
+        var r = FieldReader(try await request.jsonBody())
+        let available = r.bool("available")
+        let load = r.int("current_load", range: 0...1024)
+        let utilization = r.number("gpu_utilization", range: 0...1)
+        let temperature = r.number("temperature", range: -50...150)
+        try r.validate()
+        let status = try await registry.recordStatus(
+            of: member, available: available, currentLoad: load, gpuUtilization: utilization, temperature: temperature)
+        return try JSONResponse.make(HeartbeatAckView(member.miner.address, status: status, heartbeat: registry.heartbeat))
+    }
+
+    @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let member = try await self.member(context)
+        try requireReader(of: member, request)
+        return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
+    }
+
+    @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let member = try await self.member(context)
+        try requireReader(of: member, request)
+        return try JSONResponse.make(ScoreView(member))
+    }
+
+    @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let member = try await self.member(context)
+        if !Access.isMiner(member, request) { try access.require(.admin, request) }
+        try await registry.deregister(member)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try access.require(.coordinator, request)
+        var query = QueryReader(request)
+        let limit = query.int("limit", in: 1...500, default: 100)
+        let filter = MinerFilter(model: query.raw("model"), region: query.raw("region"), online: query.bool("online"), after: query.raw("cursor"))
+        try query.validate()
+        let page = registry.list(filter, limit: limit)
+        return try JSONResponse.make(MinerPageView(page.miners, more: page.more, heartbeat: registry.heartbeat, at: clock.now()))
+    }
+
+    private func member(_ context: HubRequestContext) async throws -> FleetMember {
+        let raw = try context.parameters.require("address")
+        guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
+        return try await registry.member(address)
+    }
+
+    /// Reads are for API keys, and for the miner itself with its token.
+    private func requireReader(of member: FleetMember, _ request: Request) throws {
+        if Access.isMiner(member, request) { return }
+        try access.require(.coordinator, request)
+    }
+
+    /// 64 TiB, in MiB.
+    static let maxRAMMemory = 67_108_864
+
+    /// The names in their first order, each once.
+    static func unique(_ names: [String]) -> [String] {
+        var unique: [String] = []
+        for name in names where !unique.contains(name) { unique.append(name) }
+        return unique
+    }
+
+    private static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { return false }
+        return true
+    }
+}

@@ -1,0 +1,5 @@
+/// The answer of `POST /v1/match`.
+struct AITBCMatchAnswerView: Encodable {
+    var jobID: String
+    var candidates: [AITBCCandidateView]
+}

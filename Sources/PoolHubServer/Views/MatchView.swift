@@ -1,0 +1,50 @@
+import Foundation
+import PoolHubCore
+
+/// The match answer of API.md:
+/// `{"match_id", "job_id", "miners": [{"address", "endpoint", "score", "estimated_time", "reservation": {"id", "expires_at"}}], "rejected"}`.
+enum MatchView {
+    static func json(_ result: MatchResult, jobID: String?) -> [UInt8] {
+        var w = JSONWriter()
+        w.object { w in
+            w.key("match_id")
+            w.string(UUID().uuidString.lowercased())
+            if let jobID {
+                w.key("job_id")
+                w.string(jobID)
+            }
+            w.key("miners")
+            w.array { w in
+                for miner in result.miners {
+                    w.object { w in
+                        w.key("address")
+                        w.string(miner.address.value)
+                        w.key("endpoint")
+                        w.string(miner.endpoint)
+                        w.key("score")
+                        w.number(miner.score)
+                        w.key("estimated_time")
+                        w.number(Int(miner.estimatedTimeMs.rounded()))
+                        if let reservation = miner.reservation {
+                            w.key("reservation")
+                            w.object { w in
+                                w.key("id")
+                                w.string(reservation.id.description)
+                                w.key("expires_at")
+                                w.date(reservation.expiresAt)
+                            }
+                        }
+                    }
+                }
+            }
+            w.key("rejected")
+            w.object { w in
+                for (filter, count) in result.rejected.sorted(by: { $0.key < $1.key }) {
+                    w.key(filter)
+                    w.number(count)
+                }
+            }
+        }
+        return w.bytes
+    }
+}

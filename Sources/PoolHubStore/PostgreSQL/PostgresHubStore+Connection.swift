@@ -1,0 +1,106 @@
+import PoolHubCore
+import PostgresNIO
+import Synchronization
+
+// Leasing connections with a bounded wait, and telling "the database is gone" apart from SQL errors.
+
+extension PostgresHubStore {
+    /// Runs `body` on a pooled connection.
+    ///
+    /// While PostgreSQL is down the pool keeps retrying to connect and a lease would wait for up to a
+    /// minute (its circuit breaker); callers need an answer sooner, so waiting longer than
+    /// `connectionWait` for a connection throws `StoreError.unavailable` — unless the server answered
+    /// the last lease, when the pool is only busy and a caller waits its turn. Once leased, a query runs to its end.
+    func withConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let lease = LeaseFlag()
+        let wait = connectionWait
+        do {
+            return try await withThrowingTaskGroup(of: Result?.self) { group in
+                group.addTask {
+                    try await self.client.withConnection { connection in
+                        lease.leased.store(true, ordering: .releasing)
+                        // postgres-nio never answers a query written to a closed connection; fail instead.
+                        guard !connection.isClosed else { throw StoreError.unavailable("the connection was closed") }
+                        self.lastLease.store(self.nanoseconds(since: self.epoch), ordering: .relaxed)
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: wait)
+                    var waited = wait
+                    while !lease.leased.load(ordering: .acquiring) {
+                        let sinceLease = self.nanoseconds(since: self.epoch) - self.lastLease.load(ordering: .relaxed)
+                        guard sinceLease < wait.inNanoseconds, waited < self.busyWait else {
+                            throw StoreError.unavailable("no connection to PostgreSQL within \(waited)")
+                        }
+                        try await Task.sleep(for: .milliseconds(100))
+                        waited += .milliseconds(100)
+                    }
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch {
+            throw Self.classify(error, leased: lease.leased.load(ordering: .acquiring))
+        }
+    }
+
+    func nanoseconds(since start: ContinuousClock.Instant) -> Int64 { (ContinuousClock.now - start).inNanoseconds }
+
+    /// Runs `body` inside one transaction (postgres-nio's): committed when it returns, rolled back
+    /// when it throws. The error that ended it comes out as itself, so an outage is still told apart.
+    func withTransaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withConnection { connection in
+            do {
+                return try await connection.withTransaction(logger: self.logger) { try await body($0) }
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            }
+        }
+    }
+
+    /// Lost connections become `StoreError.unavailable`; errors the server reported about SQL stay as they are.
+    static func classify(_ error: any Error, leased: Bool) -> any Error {
+        switch error {
+        case is StoreError, is CancellationError:
+            return error
+        case let error as PSQLError:
+            return unavailableReason(error).map(StoreError.unavailable) ?? error
+        default:
+            // Anything failing the lease itself (e.g. the pool's circuit breaker) means no connection.
+            return leased ? error : StoreError.unavailable("cannot connect to PostgreSQL: \(error)")
+        }
+    }
+
+    /// Why `error` means the database cannot be reached; nil for other errors.
+    static func unavailableReason(_ error: PSQLError) -> String? {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+            .sslUnsupported, .failedToAddSSLHandler:
+            let underlying = error.underlying.map { ": \($0)" } ?? ""
+            return "\(error.code)\(underlying)"
+        case .server:
+            // Class 08 is "connection exception"; 57P01-03 are shutdowns and a server still starting.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            guard state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) else { return nil }
+            return "\(state) \(error.serverInfo?[.message] ?? "")"
+        default:
+            return nil
+        }
+    }
+}
+
+/// Whether a connection was leased yet: written by the lease, read by the timer racing it.
+private final class LeaseFlag: Sendable {
+    let leased = Atomic<Bool>(false)
+}
