@@ -20,3 +20,11 @@ func member(
         miner: miner, credential: MinerCredential(salt: [], digest: []), stats: stats, uptime: uptime, status: status,
         card: scorer.card(stats: stats, uptime: uptime, stake: stake, at: now))
 }
+
+extension Candidate {
+    /// What the filters see of one member, read alone.
+    init(_ member: FleetMember, slot: Int32 = 0, at now: Date) {
+        self = withUnsafePointer(to: member) { Candidate(UnsafeBufferPointer(start: $0, count: 1), slot: 0, at: now) }
+        self.slot = slot
+    }
+}

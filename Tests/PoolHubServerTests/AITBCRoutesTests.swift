@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PoolHubCore
 import PoolHubStore
 @testable import PoolHubServer
+import PoolHubTestSupport
 import Testing
 
 /// The `/v1` routes as a translation over the one registry and matcher.

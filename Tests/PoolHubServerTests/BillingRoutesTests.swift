@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import PoolHubCore
 @testable import PoolHubServer
+import PoolHubTestSupport
 import Testing
 
 @Suite struct BillingRoutesTests {

@@ -5,6 +5,7 @@ import NIOCore
 import PoolHubCore
 @testable import PoolHubServer
 import PoolHubStore
+import PoolHubTestSupport
 import Testing
 
 /// The outbox sync against a real HTTP server standing in for the coordinator.

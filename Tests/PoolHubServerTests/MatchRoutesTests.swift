@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PoolHubCore
+import PoolHubTestSupport
 import Testing
 
 @Suite struct MatchRoutesTests {

@@ -126,3 +126,11 @@ import Testing
         }
     }
 }
+
+extension OpenAPIDocument {
+    /// The document's paths, for checking routes against it.
+    static func paths() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(try json())) as? [String: Any]
+        return object?["paths"] as? [String: Any] ?? [:]
+    }
+}

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PoolHubCore
+import PoolHubTestSupport
 import PoolHubLive
 @testable import PoolHubServer
 import Testing

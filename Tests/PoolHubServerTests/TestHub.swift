@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PoolHubCore
+import PoolHubTestSupport
 @testable import PoolHubServer
 import Testing
 

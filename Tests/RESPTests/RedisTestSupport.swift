@@ -48,3 +48,9 @@ extension RedisError {
         if case .unavailable = self { true } else { false }
     }
 }
+
+extension RESPValue {
+    var isNull: Bool {
+        if case .null = self { true } else { false }
+    }
+}

@@ -41,11 +41,6 @@ package struct Candidate: Sendable, Equatable {
         observedAvailability = members[i].uptime.observedAvailability
     }
 
-    package init(_ member: FleetMember, slot: Int32 = 0, at now: Date) {
-        self = withUnsafePointer(to: member) { Candidate(UnsafeBufferPointer(start: $0, count: 1), slot: 0, at: now) }
-        self.slot = slot
-    }
-
     package var hasFreeSlot: Bool { usedSlots < maxConcurrentJobs }
 
     /// Share of capacity in use, for spreading work among near-equal miners.

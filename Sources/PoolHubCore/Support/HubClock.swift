@@ -1,5 +1,4 @@
 package import Foundation
-import Synchronization
 
 /// Where the hub reads the time. Injected everywhere so tests move time instead of sleeping.
 package protocol HubClock: Sendable {
@@ -9,23 +8,4 @@ package protocol HubClock: Sendable {
 package struct SystemClock: HubClock {
     package init() {}
     package func now() -> Date { Date() }
-}
-
-/// A clock that only moves when told to.
-package final class ManualClock: HubClock {
-    private let current: Mutex<Date>
-
-    package init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        current = Mutex(start)
-    }
-
-    package func now() -> Date { current.withLock { $0 } }
-
-    package func set(_ date: Date) {
-        current.withLock { $0 = date }
-    }
-
-    package func advance(by seconds: TimeInterval) {
-        current.withLock { $0 += seconds }
-    }
 }

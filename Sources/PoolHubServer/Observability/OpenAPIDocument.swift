@@ -13,10 +13,4 @@ enum OpenAPIDocument {
     }
 
     static func json() throws -> [UInt8] { try cached.get() }
-
-    /// The document as a dictionary, for checking routes against it.
-    static func paths() throws -> [String: Any] {
-        let object = try JSONSerialization.jsonObject(with: Data(try json())) as? [String: Any]
-        return object?["paths"] as? [String: Any] ?? [:]
-    }
 }

@@ -31,8 +31,4 @@ package enum RESPValue: Sendable, Hashable {
     package var array: [RESPValue]? {
         if case .array(let items) = self { items } else { nil }
     }
-
-    package var isNull: Bool {
-        if case .null = self { true } else { false }
-    }
 }
