@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README.md, .ci/run): installs what the suite needs, then runs all of it twice:
+# The test command (README.md, .ci/run): checks the formatting, installs what the suite needs, then runs all of it twice:
 #   pass 1, the embedded default: SQLite + in-process hot state;
 #   pass 2, shared mode: the same suite with throwaway PostgreSQL + Redis servers on loopback
 #           (scripts/test-services.sh), which also runs the tests that need them.
@@ -30,6 +30,9 @@ cleanup() {
 trap cleanup EXIT
 
 test_env=(POOLHUB_TEST_POSTGRES_URL POOLHUB_TEST_REDIS_URL POOLHUB_TEST_REDIS_SERVER POOLHUB_TEST_PG_BIN)
+
+# The tree must be formatted with .swift-format (scripts/format.sh rewrites it).
+scripts/format.sh --check
 
 swift build --build-tests
 

@@ -22,7 +22,9 @@ import Testing
         #expect(id != UsageEventID.job("job-1", miner: miner, resource: .computeHours))
         #expect(id != UsageEventID.job("job-1", miner: MinerAddress("0xabd")!, resource: .gpuHours))
         // Length prefixes keep field boundaries: ("a|b", "c") is not ("a", "b|c").
-        #expect(UsageEventID.job("a|1:b", miner: MinerAddress("c")!, resource: .gpuHours) != UsageEventID.job("a", miner: MinerAddress("b")!, resource: .gpuHours))
+        #expect(
+            UsageEventID.job("a|1:b", miner: MinerAddress("c")!, resource: .gpuHours)
+                != UsageEventID.job("a", miner: MinerAddress("b")!, resource: .gpuHours))
         let calls = UsageEventID.apiCalls(tenant: "acme", windowStart: 3_600, first: 1, last: 10)
         #expect(calls != UsageEventID.apiCalls(tenant: "acme", windowStart: 3_600, first: 11, last: 12))
         for value in [id, calls, UsageEventID.job("j\n\"ü", miner: miner, resource: .apiCalls)] {

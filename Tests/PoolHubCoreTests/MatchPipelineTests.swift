@@ -26,10 +26,13 @@ import Testing
     @Test func capacityCountsTheLargerOfLoadAndReservations() {
         #expect(!CapacityFilter().admits(Candidate(member("a", slots: 2, load: 2), at: context.now), in: context))
         var m = member("a", slots: 2, load: 1)
-        m.leases = [Reservation(id: .init(high: 1, low: 1), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600))]
+        m.leases = [
+            Reservation(id: .init(high: 1, low: 1), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600))
+        ]
         // load 1 and 1 reservation overlap: one slot used, one free.
         #expect(CapacityFilter().admits(Candidate(m, at: context.now), in: context))
-        m.leases.append(Reservation(id: .init(high: 2, low: 2), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
+        m.leases.append(
+            Reservation(id: .init(high: 2, low: 2), address: m.miner.address, jobID: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600)))
         #expect(!CapacityFilter().admits(Candidate(m, at: context.now), in: context))
         // Expired reservations hold nothing.
         m.leases[1].expiresAt = t0
@@ -37,7 +40,8 @@ import Testing
     }
 
     @Test func latencyComparesTheEstimatedTime() {
-        let fast = MinerStats(completed: 3, failed: 0, responseTimeSumMs: 3000, responseTimeCount: 3, decayedAt: t0, jobsCompleted: 3, jobsFailed: 0, version: 3)
+        let fast = MinerStats(
+            completed: 3, failed: 0, responseTimeSumMs: 3000, responseTimeCount: 3, decayedAt: t0, jobsCompleted: 3, jobsFailed: 0, version: 3)
         #expect(LatencyFilter(maxLatency: 1000).admits(Candidate(member("a", stats: fast), at: context.now), in: context))
         #expect(!LatencyFilter(maxLatency: 999).admits(Candidate(member("a", stats: fast), at: context.now), in: context))
         // No history: the prior estimate (max_latency / 2 = 2500 ms) is what counts.
@@ -50,11 +54,15 @@ import Testing
     }
 
     @Test func thresholdsApplyOnlyWithEnoughHistory() {
-        let poorFew = MinerStats(completed: 1, failed: 4, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 1, jobsFailed: 4, version: 5)
-        let poorMany = MinerStats(completed: 7, failed: 5, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 7, jobsFailed: 5, version: 12)
+        let poorFew = MinerStats(
+            completed: 1, failed: 4, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 1, jobsFailed: 4, version: 5)
+        let poorMany = MinerStats(
+            completed: 7, failed: 5, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: 7, jobsFailed: 5, version: 12)
         #expect(SuccessRateThreshold().admits(Candidate(member("a", stats: poorFew), at: context.now), in: context))
         #expect(!SuccessRateThreshold().admits(Candidate(member("a", stats: poorMany), at: context.now), in: context))
-        let slow = MinerStats(completed: 12, failed: 0, responseTimeSumMs: 12 * 6000, responseTimeCount: 12, decayedAt: t0, jobsCompleted: 12, jobsFailed: 0, version: 12)
+        let slow = MinerStats(
+            completed: 12, failed: 0, responseTimeSumMs: 12 * 6000, responseTimeCount: 12, decayedAt: t0, jobsCompleted: 12, jobsFailed: 0,
+            version: 12)
         #expect(!ResponseTimeThreshold().admits(Candidate(member("a", stats: slow), at: context.now), in: context))
         let flaky = UptimeLedger(onlineSeconds: 3000, observedSeconds: 3600, accountedUntil: t0)
         #expect(!AvailabilityThreshold().admits(Candidate(member("a", uptime: flaky), at: context.now), in: context))
@@ -74,7 +82,9 @@ import Testing
     }
 
     @Test func bestScoresComeFirstAndRejectionsAreCounted() {
-        let good = MinerStats(completed: 50, failed: 0, responseTimeSumMs: 50 * 500, responseTimeCount: 50, decayedAt: t0, jobsCompleted: 50, jobsFailed: 0, version: 50)
+        let good = MinerStats(
+            completed: 50, failed: 0, responseTimeSumMs: 50 * 500, responseTimeCount: 50, decayedAt: t0, jobsCompleted: 50, jobsFailed: 0, version: 50
+        )
         let (index, members) = ranked([
             member("new"), member("good", stats: good), member("small", gpuMemory: 4096, stats: good),
             member("full", slots: 1, load: 1, stats: good), member("gone", heartbeat: t0.addingTimeInterval(-60), stats: good),
@@ -91,7 +101,9 @@ import Testing
     @Test func theWalkStopsAfterLimitHits() {
         var ms: [FleetMember] = []
         for i in 0..<1000 {
-            let s = MinerStats(completed: Double(i), failed: 0, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: i, jobsFailed: 0, version: i)
+            let s = MinerStats(
+                completed: Double(i), failed: 0, responseTimeSumMs: 0, responseTimeCount: 0, decayedAt: t0, jobsCompleted: i, jobsFailed: 0,
+                version: i)
             ms.append(member("m\(i)", stats: s))
         }
         // The 900 worst are offline; a walk that stopped early never meets them.

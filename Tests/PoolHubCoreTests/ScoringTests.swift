@@ -39,10 +39,12 @@ import Testing
         var config = ScoringConfig.standard
         config.maxScore = 100
         let card = Scorer(config: config, heartbeatTTL: 45).card(stats: stats, uptime: uptime, stake: 10_000, at: t0)
-        let sum = 0.4 * (12.5 / 15) + 0.25 * 0.6 + 0.2 * (14_040.0 / 18_000)
+        let sum =
+            0.4 * (12.5 / 15) + 0.25 * 0.6 + 0.2 * (14_040.0 / 18_000)
             + 0.15 * (0.5 * (log10(10_001.0) / 5) + 0.5 * (8.0 / 30))
         #expect(abs(card.score - 100 * sum) < 1e-9)
-        let contributions = card.successRate.contribution + card.latency.contribution + card.availability.contribution
+        let contributions =
+            card.successRate.contribution + card.latency.contribution + card.availability.contribution
             + card.reputation.contribution
         #expect(abs(contributions - card.score / card.maxScore) < 1e-12)
     }
@@ -78,8 +80,12 @@ import Testing
     @Test func onlyCompletedResponseTimesFeedLatency() {
         var s = MinerStats(decayedAt: t0)
         let decay = Decay(dailyFactor: 0.95)
-        s = s.recording(.init(jobID: "a", address: MinerAddress("m")!, outcome: .completed, responseTimeMs: 1000, gpuSeconds: 1, error: nil, reportedAt: t0), decay: decay)
-        s = s.recording(.init(jobID: "b", address: MinerAddress("m")!, outcome: .timeout, responseTimeMs: 60_000, gpuSeconds: nil, error: nil, reportedAt: t0), decay: decay)
+        s = s.recording(
+            .init(jobID: "a", address: MinerAddress("m")!, outcome: .completed, responseTimeMs: 1000, gpuSeconds: 1, error: nil, reportedAt: t0),
+            decay: decay)
+        s = s.recording(
+            .init(jobID: "b", address: MinerAddress("m")!, outcome: .timeout, responseTimeMs: 60_000, gpuSeconds: nil, error: nil, reportedAt: t0),
+            decay: decay)
         #expect(s.observedResponseTimeMs == 1000)
         #expect(s.observedSuccessRate == 0.5)
     }

@@ -24,6 +24,9 @@ import Testing
     @Test func routesAreDescribedAsMethodAndPath() async throws {
         let t = try await TestHub.make()
         let served = Set(buildRouter(t.hub).routes.map(\.description))
-        #expect(served.isSuperset(of: ["POST /v1/miners/register", "POST /v1/miners/heartbeat", "POST /v1/match", "GET /v1/health", "GET /health", "GET /v1/sla/status"]))
+        #expect(
+            served.isSuperset(of: [
+                "POST /v1/miners/register", "POST /v1/miners/heartbeat", "POST /v1/match", "GET /v1/health", "GET /health", "GET /v1/sla/status",
+            ]))
     }
 }

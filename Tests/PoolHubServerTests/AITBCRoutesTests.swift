@@ -159,7 +159,8 @@ import Testing
                     .post, "/v1/match", json: #"{"job_id": "v", "requirements": {"min_vram_gb": \#(vram)}, "top_k": 50}"#)
                 #expect(!candidateIDs(r.json).contains("test-miner-1"), "min_vram_gb \(vram)")
             }
-            let ours = try await client.match(#"{"job_type": "inference", "model": "inference", "requirements": {"min_gpu_memory": 1}, "limit": 50, "reserve": false}"#)
+            let ours = try await client.match(
+                #"{"job_type": "inference", "model": "inference", "requirements": {"min_gpu_memory": 1}, "limit": 50, "reserve": false}"#)
             #expect(miners(ours.json).compactMap { $0["address"] as? String } == ["gpu-miner-1"])
             #expect((ours.json["rejected"] as? [String: Int])?["gpu_memory"] == 1)
             // Only the memory requirement keeps it out.
@@ -184,7 +185,9 @@ import Testing
                 #expect(try await client.send(.post, "/v1/miners/heartbeat", json: #"{"status": "active"}"#, token: "key-of-\(id)-000").status == .ok)
             }
             func match(_ requirements: String) async throws -> Set<String> {
-                Set(candidateIDs(try await client.send(.post, "/v1/match", json: #"{"job_id": "j", "requirements": \#(requirements), "top_k": 50}"#).json))
+                Set(
+                    candidateIDs(
+                        try await client.send(.post, "/v1/match", json: #"{"job_id": "j", "requirements": \#(requirements), "top_k": 50}"#).json))
             }
             #expect(try await match(#"{"capabilities_any": ["x", "y"]}"#) == ["a", "b", "d"])
             #expect(try await match(#"{"capabilities_any": ["x", "y"], "min_ram_gb": 16}"#) == ["b"])
@@ -221,7 +224,9 @@ import Testing
             #expect(candidates(try await client.send(.post, "/v1/match", json: #"{"job_id": "b"}"#).json).isEmpty)
 
             // Fields left out keep their value; it goes offline once its heartbeats stop.
-            #expect(try await client.send(.post, "/v1/miners/heartbeat", json: #"{"status": "active", "current_jobs": 0}"#, token: "gpu-secret-1").status == .ok)
+            #expect(
+                try await client.send(.post, "/v1/miners/heartbeat", json: #"{"status": "active", "current_jobs": 0}"#, token: "gpu-secret-1").status
+                    == .ok)
             let back = try await client.send(.get, "/api/v1/miners/gpu-miner-1")
             #expect((back.json["status"] as? [String: Any])?["gpu_utilization"] as? Double == 0.995)
             #expect(candidateIDs(try await client.send(.post, "/v1/match", json: #"{"job_id": "c"}"#).json) == ["gpu-miner-1"])
@@ -234,12 +239,16 @@ import Testing
         let t = try await TestHub.make()
         try await t.test { client in
             try await Self.registerGPUMiner(client)
-            func expectError(_ r: (status: HTTPResponse.Status, json: [String: Any], headers: HTTPFields), _ status: HTTPResponse.Status, fields: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
+            func expectError(
+                _ r: (status: HTTPResponse.Status, json: [String: Any], headers: HTTPFields), _ status: HTTPResponse.Status, fields: [String] = [],
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) {
                 #expect(r.status == status, sourceLocation: sourceLocation)
                 #expect(errorCode(r.json) != nil, sourceLocation: sourceLocation)
                 #expect(Set(errorFields(r.json)) == Set(fields), sourceLocation: sourceLocation)
             }
-            expectError(try await client.send(.post, "/v1/miners/register", json: "{}"), .unprocessableContent, fields: ["miner_id", "api_key", "addr"])
+            expectError(
+                try await client.send(.post, "/v1/miners/register", json: "{}"), .unprocessableContent, fields: ["miner_id", "api_key", "addr"])
             expectError(
                 try await client.send(
                     .post, "/v1/miners/register",

@@ -70,10 +70,12 @@ final class FlakyUsageStore: UsageStore {
             reportedAt: t0)
         _ = try await sqlite.insertMiner(
             Miner(
-                address: MinerAddress("0xabc")!, endpoint: "http://m", capabilities: MinerCapabilities(models: ["x"], gpuMemory: nil, maxConcurrentJobs: 1),
+                address: MinerAddress("0xabc")!, endpoint: "http://m",
+                capabilities: MinerCapabilities(models: ["x"], gpuMemory: nil, maxConcurrentJobs: 1),
                 stake: 0, registeredAt: t0), credential: MinerCredential(salt: [], digest: []), stats: MinerStats(decayedAt: t0))
         _ = try await sqlite.recordResult(
-            result, decay: Decay(dailyFactor: 0.95), usage: ResultUsage(tenantID: nil, defaultTenant: "default", pricing: UsagePricing(prices: .standard)))
+            result, decay: Decay(dailyFactor: 0.95),
+            usage: ResultUsage(tenantID: nil, defaultTenant: "default", pricing: UsagePricing(prices: .standard)))
         #expect(try await sqlite.usageEntries(UsageFilter(), limit: 10).map(\.record.tenantID) == ["acme"])
     }
 }

@@ -43,7 +43,8 @@ import Testing
             expiresAt: t0.addingTimeInterval(600))
         let result = MatchResult(
             miners: [
-                MatchedMiner(address: MinerAddress("m1")!, endpoint: "http://a/\"\u{01}", score: 0.5, estimatedTimeMs: 1234.6, reservation: reservation),
+                MatchedMiner(
+                    address: MinerAddress("m1")!, endpoint: "http://a/\"\u{01}", score: 0.5, estimatedTimeMs: 1234.6, reservation: reservation),
                 MatchedMiner(address: MinerAddress("m2")!, endpoint: "http://b", score: 0.25, estimatedTimeMs: 10, reservation: nil),
             ], rejected: ["offline": 2, "at_capacity": 1])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(MatchView.json(result, jobID: "job-1"))) as? [String: Any])

@@ -171,7 +171,8 @@ import Testing
         let t = try await TestHub.make()
         try await t.test { client in
             let r = try await client.match(
-                #"{"job_type": 1, "requirements": {"min_gpu_memory": "lots", "max_latency": -5}, "limit": 51, "reserve": "yes", "exclude": ["bad addr"]}"#)
+                #"{"job_type": 1, "requirements": {"min_gpu_memory": "lots", "max_latency": -5}, "limit": 51, "reserve": "yes", "exclude": ["bad addr"]}"#
+            )
             #expect(r.status == .unprocessableContent)
             #expect(
                 Set(errorFields(r.json)) == [

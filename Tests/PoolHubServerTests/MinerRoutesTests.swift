@@ -28,7 +28,8 @@ import Testing
             #expect(beat.json["expires_at"] as? String == "2027-01-15T08:00:45Z")
 
             let matched = try await client.match(
-                #"{"job_type": "inference", "model": "llama3.2", "requirements": {"min_gpu_memory": 8192, "max_latency": 5000}, "job_id": "job-123"}"#)
+                #"{"job_type": "inference", "model": "llama3.2", "requirements": {"min_gpu_memory": 8192, "max_latency": 5000}, "job_id": "job-123"}"#
+            )
             #expect(matched.status == .ok)
             let first = try #require(miners(matched.json).first)
             #expect(first["address"] as? String == "0xabc")
@@ -80,7 +81,8 @@ import Testing
             #expect(update.json["token"] == nil)
             #expect(update.json["endpoint"] as? String == "https://elsewhere.example.com")
 
-            let rotate = #"{"address": "m1", "endpoint": "https://elsewhere.example.com", "capabilities": {"models": ["x"], "max_concurrent_jobs": 1}, "rotate_token": true}"#
+            let rotate =
+                #"{"address": "m1", "endpoint": "https://elsewhere.example.com", "capabilities": {"models": ["x"], "max_concurrent_jobs": 1}, "rotate_token": true}"#
             let rotated = try await client.send(.post, "/api/v1/miners/register", json: rotate, token: token)
             let newToken = try #require(rotated.json["token"] as? String)
             #expect(newToken != token)

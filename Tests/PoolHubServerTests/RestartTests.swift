@@ -65,7 +65,9 @@ final class HubProcess: Sendable {
         }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil) async throws
+    func send(
+        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil
+    ) async throws
         -> (status: UInt, json: [String: Any], headers: HTTPHeaders)
     {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
@@ -91,7 +93,9 @@ final class HubProcess: Sendable {
 
         let registered = try await hub.send(
             .POST, "/api/v1/miners/register",
-            json: #"{"address": "0xAbC", "endpoint": "http://m.example.com", "capabilities": {"models": ["llama3.2"], "gpu_memory": 24576, "max_concurrent_jobs": 2}, "stake": 500}"#)
+            json:
+                #"{"address": "0xAbC", "endpoint": "http://m.example.com", "capabilities": {"models": ["llama3.2"], "gpu_memory": 24576, "max_concurrent_jobs": 2}, "stake": 500}"#
+        )
         #expect(registered.status == 201)
         let token = try #require(registered.json["token"] as? String)
         #expect(try await hub.send(.POST, "/api/v1/miners/0xabc/status", json: #"{"current_load": 1}"#, token: token).status == 200)

@@ -20,7 +20,9 @@ struct TestHub {
 
     static func make(keys: String = "", tweak: (inout HubConfiguration) -> Void = { _ in }) async throws -> TestHub {
         var environment = ["POOLHUB_API_KEYS": keys]
-        environment["DATABASE_URL"] = "sqlite:" + FileManager.default.temporaryDirectory
+        environment["DATABASE_URL"] =
+            "sqlite:"
+            + FileManager.default.temporaryDirectory
             .appendingPathComponent("poolhub-http-\(UUID().uuidString)/hub.sqlite").path
         environment.merge(try await SharedTestServers.freshEnvironment()) { $1 }
         var configuration = try HubConfiguration.load(environment: environment)

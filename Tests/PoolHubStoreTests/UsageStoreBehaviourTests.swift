@@ -56,7 +56,8 @@ import Testing
                 decay: decay)
 
             let entries = try await store.usageEntries(UsageFilter(), limit: 100)
-            let expected = pricing.records(for: matched, tenant: "acme") + pricing.records(for: named, tenant: "globex")
+            let expected =
+                pricing.records(for: matched, tenant: "acme") + pricing.records(for: named, tenant: "globex")
                 + pricing.records(for: unmatched, tenant: "default")
             #expect(entries.map(\.record) == expected)
             #expect(entries.allSatisfy { $0.state == .pending && $0.attempts == 0 && $0.lastStatus == nil })

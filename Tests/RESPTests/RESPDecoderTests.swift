@@ -119,7 +119,10 @@ import Testing
             _ = try decoder.next(from: &buffer)
             Issue.record("expected a throw")
         } catch {
-            guard case .protocolViolation = error else { Issue.record("got \(error)"); return }
+            guard case .protocolViolation = error else {
+                Issue.record("got \(error)")
+                return
+            }
         }
     }
 }

@@ -121,7 +121,8 @@ import Testing
     }
 
     @Test func authenticatesWithPasswordAndACLUser() async throws {
-        try await RedisServerProcess.with(arguments: ["--requirepass", "s3cret", "--user", "alice", "on", ">apw", "~*", "&*", "+@all"]) { server async throws in
+        try await RedisServerProcess.with(arguments: ["--requirepass", "s3cret", "--user", "alice", "on", ">apw", "~*", "&*", "+@all"]) {
+            server async throws in
             try await withClient(server) { anonymous in
                 guard case .server(let message) = await redisError({ () async throws(RedisError) in try await anonymous.send(["PING"]) }) else {
                     Issue.record("unauthenticated PING did not fail")
@@ -132,7 +133,13 @@ import Testing
             try await withClient(server, configure: { $0.password = "s3cret" }) { client async throws in
                 #expect(try await client.send(["PING"]) == .simpleString("PONG"))
             }
-            try await withClient(server, configure: { $0.username = "alice"; $0.password = "apw" }) { client async throws in
+            try await withClient(
+                server,
+                configure: {
+                    $0.username = "alice"
+                    $0.password = "apw"
+                }
+            ) { client async throws in
                 #expect(try await client.send(["ACL", "WHOAMI"]).string == "alice")
             }
             try await withClient(server, configure: { $0.password = "wrong" }) { client async throws in

@@ -8,11 +8,23 @@ import Testing
 
     @Test func repliesAreMatchedInOrderAndPipelinesCollectTheirCount() {
         var machine = RedisConnectionStateMachine<String>(acceptsPushes: false)
-        guard case .write = machine.enqueue("a", expected: 1, deadline: start) else { Issue.record(); return }
-        guard case .write = machine.enqueue("pipe", expected: 2, deadline: start) else { Issue.record(); return }
+        guard case .write = machine.enqueue("a", expected: 1, deadline: start) else {
+            Issue.record()
+            return
+        }
+        guard case .write = machine.enqueue("pipe", expected: 2, deadline: start) else {
+            Issue.record()
+            return
+        }
 
-        guard case .succeed("a", [.integer(1)]) = machine.receive(.integer(1)) else { Issue.record(); return }
-        guard case .none = machine.receive(.simpleString("OK")) else { Issue.record(); return }
+        guard case .succeed("a", [.integer(1)]) = machine.receive(.integer(1)) else {
+            Issue.record()
+            return
+        }
+        guard case .none = machine.receive(.simpleString("OK")) else {
+            Issue.record()
+            return
+        }
         guard case .succeed("pipe", [.simpleString("OK"), .error("ERR x")]) = machine.receive(.error("ERR x")) else {
             Issue.record()
             return
@@ -22,23 +34,35 @@ import Testing
 
     @Test func unsolicitedReplyIsAViolationUnlessSubscriber() {
         var commands = RedisConnectionStateMachine<String>(acceptsPushes: false)
-        guard case .close([], .protocolViolation) = commands.receive(.integer(1)) else { Issue.record(); return }
+        guard case .close([], .protocolViolation) = commands.receive(.integer(1)) else {
+            Issue.record()
+            return
+        }
         guard case .fail("late", .protocolViolation) = commands.enqueue("late", expected: 1, deadline: start) else {
             Issue.record()
             return
         }
 
         var subscriber = RedisConnectionStateMachine<String>(acceptsPushes: true)
-        guard case .push(.integer(1)) = subscriber.receive(.integer(1)) else { Issue.record(); return }
+        guard case .push(.integer(1)) = subscriber.receive(.integer(1)) else {
+            Issue.record()
+            return
+        }
     }
 
     @Test func headTimeoutClosesAndFailsTheRest() {
         var machine = RedisConnectionStateMachine<String>(acceptsPushes: false)
         _ = machine.enqueue("a", expected: 1, deadline: start)
         _ = machine.enqueue("b", expected: 1, deadline: start + .seconds(1))
-        guard case .rearm(let deadline) = machine.timerFired(now: start - .milliseconds(1)) else { Issue.record(); return }
+        guard case .rearm(let deadline) = machine.timerFired(now: start - .milliseconds(1)) else {
+            Issue.record()
+            return
+        }
         #expect(deadline == start)
-        guard case .close(timedOut: "a", others: ["b"]) = machine.timerFired(now: start) else { Issue.record(); return }
+        guard case .close(timedOut: "a", others: ["b"]) = machine.timerFired(now: start) else {
+            Issue.record()
+            return
+        }
         guard case .fail("c", .unavailable) = machine.enqueue("c", expected: 1, deadline: start) else {
             Issue.record()
             return
@@ -49,15 +73,24 @@ import Testing
         var machine = RedisConnectionStateMachine<String>(acceptsPushes: false)
         _ = machine.enqueue("a", expected: 1, deadline: start)
         _ = machine.enqueue("b", expected: 1, deadline: start)
-        guard case .succeed("a", _) = machine.receive(.integer(1)) else { Issue.record(); return }
+        guard case .succeed("a", _) = machine.receive(.integer(1)) else {
+            Issue.record()
+            return
+        }
         // "b" queued as long as "a" but the connection is answering: it gets a full timeout from the reply.
         machine.progressed(deadline: start + .seconds(2))
-        guard case .rearm(let deadline) = machine.timerFired(now: start) else { Issue.record(); return }
+        guard case .rearm(let deadline) = machine.timerFired(now: start) else {
+            Issue.record()
+            return
+        }
         #expect(deadline == start + .seconds(2))
         // A later deadline is never pulled earlier.
         machine.progressed(deadline: start + .seconds(1))
         #expect(machine.nextDeadline == start + .seconds(2))
-        guard case .close(timedOut: "b", others: []) = machine.timerFired(now: start + .seconds(2)) else { Issue.record(); return }
+        guard case .close(timedOut: "b", others: []) = machine.timerFired(now: start + .seconds(2)) else {
+            Issue.record()
+            return
+        }
     }
 
     @Test func closeFailsEverythingOnceWithTheFirstCause() {

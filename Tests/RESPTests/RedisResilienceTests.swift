@@ -13,9 +13,10 @@ import Testing
                 #expect(try await client.send(["PUBLISH", "news", "hello"]) == .integer(1))
                 #expect(try await client.send(["PUBLISH", "alerts", "fire"]) == .integer(1))
                 #expect(await eventually { recorder.count { if case .message = $0 { true } else { false } } == 2 })
-                #expect(recorder.events == [
-                    .subscribed, .message(channel: "news", payload: "hello"), .message(channel: "alerts", payload: "fire"),
-                ])
+                #expect(
+                    recorder.events == [
+                        .subscribed, .message(channel: "news", payload: "hello"), .message(channel: "alerts", payload: "fire"),
+                    ])
                 recorder.cancel()
             }
         }
@@ -29,9 +30,10 @@ import Testing
                 #expect(try await client.send(["PUBSUB", "NUMSUB", "c"]).array?.last == .integer(1))
                 recorder.cancel()
                 #expect(await eventually { recorder.finished })
-                #expect(await eventually {
-                    (try? await client.send(["PUBSUB", "NUMSUB", "c"]).array?.last) == .integer(0)
-                })
+                #expect(
+                    await eventually {
+                        (try? await client.send(["PUBSUB", "NUMSUB", "c"]).array?.last) == .integer(0)
+                    })
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import NIOCore
 import NIOPosix
@@ -68,7 +68,7 @@ package final class RedisServerProcess: @unchecked Sendable {  // used by one te
 
     package struct StartFailed: Error, CustomStringConvertible {
         package let port: Int
-    package var url: String { "redis://127.0.0.1:\(port)" }
+        package var url: String { "redis://127.0.0.1:\(port)" }
         package var description: String { "redis-server did not start on port \(port)" }
     }
 

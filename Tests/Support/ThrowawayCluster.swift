@@ -3,7 +3,7 @@ package import PoolHubStore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A PostgreSQL 15 cluster of one test's own, so the test can stop and start the server.

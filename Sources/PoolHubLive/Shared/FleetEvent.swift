@@ -48,7 +48,9 @@ enum FleetEvent: Equatable, Sendable {
         case "miner": event = MinerAddress(rest).map { .miner($0) }
         case "reserved":
             let parts = rest.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-            event = parts.count == 2 ? ReservationID(String(parts[0])).flatMap { Wire.reservation($0, record: String(parts[1])) }.map { .reserved($0) } : nil
+            event =
+                parts.count == 2
+                ? ReservationID(String(parts[0])).flatMap { Wire.reservation($0, record: String(parts[1])) }.map { .reserved($0) } : nil
         case "released":
             let parts = rest.split(separator: "\n", omittingEmptySubsequences: false)
             guard parts.count == 2, let id = ReservationID(String(parts[0])), let address = MinerAddress(String(parts[1])) else { return nil }

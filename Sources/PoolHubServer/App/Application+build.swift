@@ -66,7 +66,9 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
 }
 
 /// The whole server: HTTP, the optional metrics listener and background services in one service group.
-package func buildApplication(_ hub: Hub, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+package func buildApplication(
+    _ hub: Hub, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+)
     -> some ApplicationProtocol
 {
     var services = backgroundServices(hub, logger: logger)

@@ -9,7 +9,9 @@ enum MinerTokens {
     static func issue() -> (token: String, credential: MinerCredential) {
         var rng = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        let token = "phm_" + Data(secret).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        let token =
+            "phm_"
+            + Data(secret).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         return (token, credential(for: token))
     }

@@ -121,7 +121,8 @@ package struct HubConfiguration: Sendable {
                 throw ConfigurationError("DATABASE_URL", "\(error)")
             }
         }
-        throw ConfigurationError("DATABASE_URL", "must be postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or sqlite:PATH (unset: data/poolhub.sqlite)")
+        throw ConfigurationError(
+            "DATABASE_URL", "must be postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE or sqlite:PATH (unset: data/poolhub.sqlite)")
     }
 
     /// `KEY=VALUE` lines of a `.env` file: `#` comments, optional `export`, optional quotes.

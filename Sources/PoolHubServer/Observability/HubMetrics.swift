@@ -20,8 +20,10 @@ final class HubMetrics: Sendable {
         matched = registry.makeCounter(name: "poolhub_jobs_matched_total", help: "Match requests answered with at least one miner")
         matchDuration = registry.makeDurationHistogram(
             name: "poolhub_match_duration_seconds",
-            buckets: [.microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
-                      .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25)],
+            buckets: [
+                .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+                .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25),
+            ],
             help: "Time to filter, rank and reserve for one match")
         billingSyncErrors = registry.makeCounter(
             name: "poolhub_billing_sync_errors_total",

@@ -219,9 +219,11 @@ extension PostgresHubStore {
     /// else the one the job was matched for, else the default.
     func recordUsage(of result: JobResult, _ usage: ResultUsage, on connection: PostgresConnection) async throws {
         var tenant = usage.tenantID
-        if tenant == nil, let row = try await connection.query(
-            "SELECT tenant_id FROM usage_job_tenants WHERE job_id = \(result.jobID)", logger: logger
-        ).collect().first {
+        if tenant == nil,
+            let row = try await connection.query(
+                "SELECT tenant_id FROM usage_job_tenants WHERE job_id = \(result.jobID)", logger: logger
+            ).collect().first
+        {
             tenant = try PostgresRandomAccessRow(row)["tenant_id"].decode(String.self)
         }
         let records = usage.pricing.records(for: result, tenant: tenant ?? usage.defaultTenant)

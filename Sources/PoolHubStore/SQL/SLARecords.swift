@@ -54,7 +54,10 @@ extension SLAStore where Self: SQLSession {
         statements += SLASQL.inserts(
             into: "capacity_snapshots", columns: ["taken_at", "model", "total_miners", "online_miners", "total_slots", "used_slots"],
             rows: pass.snapshots.map { s in
-                [.real(s.takenAt.timeIntervalSince1970), .text(s.model ?? ""), SQLValue(s.totalMiners), SQLValue(s.onlineMiners), SQLValue(s.totalSlots), SQLValue(s.usedSlots)]
+                [
+                    .real(s.takenAt.timeIntervalSince1970), .text(s.model ?? ""), SQLValue(s.totalMiners), SQLValue(s.onlineMiners),
+                    SQLValue(s.totalSlots), SQLValue(s.usedSlots),
+                ]
             })
         // Still violating: the open violation takes the new measurement; otherwise one opens (the unique
         // index of open violations turns a concurrent pass's duplicate into a no-op).

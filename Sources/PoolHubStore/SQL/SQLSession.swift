@@ -1,6 +1,9 @@
 /// A value bound to or read from SQL, in the few types both databases share here.
 package enum SQLValue: Sendable, Equatable {
-    case null, text(String), real(Double), integer(Int64)
+    case null
+    case text(String)
+    case real(Double)
+    case integer(Int64)
 
     init(_ text: String?) { self = text.map { .text($0) } ?? .null }
     init(_ real: Double?) { self = real.map { .real($0) } ?? .null }

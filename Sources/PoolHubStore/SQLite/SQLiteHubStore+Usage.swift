@@ -132,9 +132,10 @@ extension SQLiteHubStore {
             var unrecorded: Int64 = 0
             if filter.minerID == nil {
                 let counts = UsageFilterSQL(filter, placeholder: { _ in "?" }, time: "window_start", counts: true)
-                unrecorded = try Int64.fetchOne(
-                    db, sql: "SELECT COALESCE(SUM(calls - recorded), 0) FROM usage_api_calls\(counts.clause())",
-                    arguments: Self.arguments(counts.values)) ?? 0
+                unrecorded =
+                    try Int64.fetchOne(
+                        db, sql: "SELECT COALESCE(SUM(calls - recorded), 0) FROM usage_api_calls\(counts.clause())",
+                        arguments: Self.arguments(counts.values)) ?? 0
             }
             var limited = arguments
             _ = limited.append(contentsOf: [max(0, rejectedLimit)])
@@ -186,7 +187,8 @@ extension SQLiteHubStore {
         for record in records {
             let r = UsageRow(record, createdAt: createdAt)
             try db.execute(
-                sql: "INSERT INTO usage_records (\(UsageRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                sql:
+                    "INSERT INTO usage_records (\(UsageRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
                 arguments: [
                     r.eventID, r.tenantID, r.minerID, r.jobID, r.resource, r.quantityMicros, r.unit, r.unitPrice, r.amountMicros,
                     r.currency, r.occurredAt, r.metadata, r.createdAt, r.createdAt,

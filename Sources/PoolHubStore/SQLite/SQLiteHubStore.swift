@@ -57,9 +57,10 @@ package final class SQLiteHubStore: HubStore {
 
     package func insertMiner(_ miner: Miner, credential: MinerCredential, stats: MinerStats) async throws -> Bool {
         try await pool.write { db in
-            let taken = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM miners WHERE address = ? OR key_lookup = ?",
-                arguments: [miner.address.value, credential.lookup.map { Data($0) }]) ?? false
+            let taken =
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM miners WHERE address = ? OR key_lookup = ?",
+                    arguments: [miner.address.value, credential.lookup.map { Data($0) }]) ?? false
             guard !taken else { return false }
             var arguments = try Self.profileArguments(miner, credential: credential)
             _ = arguments.append(contentsOf: [miner.registeredAt.timeIntervalSince1970, miner.registeredAt.timeIntervalSince1970])

@@ -224,4 +224,3 @@ package final class RedisClient: Sendable {
         _ = state.withLock { $0.subscriptions.removeValue(forKey: id) }
     }
 }
-
