@@ -1,3 +1,5 @@
+// The rules the hot state applies (scoring, heartbeat TTL, reservation TTL, pipeline).
+
 package import Foundation
 package import PoolHubCore
 

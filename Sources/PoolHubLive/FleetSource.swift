@@ -1,3 +1,5 @@
+// Where hot state reloads the fleet from (durable storage).
+
 package import PoolHubCore
 
 /// Where the fleet comes from when an instance must read it again: durable storage.

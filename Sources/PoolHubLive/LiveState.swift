@@ -1,3 +1,5 @@
+// The hot-state protocol every implementation provides.
+
 package import Foundation
 package import PoolHubCore
 

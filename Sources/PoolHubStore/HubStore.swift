@@ -1,3 +1,5 @@
+// The store protocol for miners, statuses and job results.
+
 package import Foundation
 package import PoolHubCore
 

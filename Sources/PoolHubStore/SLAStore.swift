@@ -1,3 +1,5 @@
+// The store protocol for SLA history.
+
 package import Foundation
 package import PoolHubCore
 

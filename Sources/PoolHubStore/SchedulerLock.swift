@@ -1,3 +1,5 @@
+// The scheduler lock protocol, and the sole-instance lock.
+
 /// Decides which hub instance runs the background schedulers.
 package protocol SchedulerLock: Sendable {
     var isHeld: Bool { get }

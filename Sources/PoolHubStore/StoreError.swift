@@ -1,3 +1,5 @@
+// Store errors beyond SQL's own.
+
 /// Why a store could not do what it was asked, beyond the database's own SQL errors.
 package enum StoreError: Error, CustomStringConvertible, Equatable {
     case corrupt(String)

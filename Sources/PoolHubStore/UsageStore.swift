@@ -1,3 +1,5 @@
+// The store protocol for usage and the billing outbox.
+
 package import Foundation
 package import PoolHubCore
 

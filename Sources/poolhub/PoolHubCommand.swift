@@ -1,3 +1,5 @@
+// The poolhub command line: serve and migrate.
+
 import ArgumentParser
 import Foundation
 import Hummingbird

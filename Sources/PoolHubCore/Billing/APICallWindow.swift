@@ -1,3 +1,5 @@
+// The window a tenant's match requests are counted in for one api_calls record.
+
 package import Foundation
 
 /// The stretch of time over which a tenant's match requests are counted into one usage record.

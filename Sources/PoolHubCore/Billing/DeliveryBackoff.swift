@@ -1,3 +1,5 @@
+// How long an undelivered usage record waits before its next attempt.
+
 package import Foundation
 
 /// How long a usage record waits before its next delivery attempt: exponential in the number of

@@ -1,3 +1,5 @@
+// Exact decimal money and quantities as whole millionths.
+
 package import Foundation
 
 /// A decimal quantity or amount with six decimal places, held as a whole number of millionths: sums

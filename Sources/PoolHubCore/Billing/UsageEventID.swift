@@ -1,3 +1,5 @@
+// The deterministic event id (Idempotency-Key) of each usage record.
+
 /// The deterministic id of a usage event, sent as the coordinator's `Idempotency-Key`: the same job
 /// result (or the same slice of a tenant's match requests) always yields the same id, so a record
 /// written twice, or sent again after a crash, is recognised instead of billed twice.

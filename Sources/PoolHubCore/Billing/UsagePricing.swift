@@ -1,3 +1,5 @@
+// Prices and the pricing of delivered work into usage records.
+
 package import Foundation
 
 /// Turns delivered work into priced usage records (API.md, "Outbound: the coordinator's billing API"):

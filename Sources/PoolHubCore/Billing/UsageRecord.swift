@@ -1,3 +1,5 @@
+// One billable usage record for the coordinator.
+
 package import Foundation
 
 /// One billable fact for the coordinator: a quantity of a resource used by a tenant (on a miner, for

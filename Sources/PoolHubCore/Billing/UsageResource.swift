@@ -1,3 +1,5 @@
+// The resource types usage is billed in (gpu_hours, compute_hours, api_calls).
+
 package import Foundation
 
 /// What a usage record bills: GPU time, delivered compute time, or match requests.

@@ -1,3 +1,5 @@
+// The capacity forecast (Holt-Winters) and its threshold crossing.
+
 package import Foundation
 
 /// Predicted utilisation of the fleet's slots, hour by hour.

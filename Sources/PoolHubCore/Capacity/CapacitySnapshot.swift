@@ -1,3 +1,5 @@
+// The fleet's slot capacity at one instant, whole and per model.
+
 package import Foundation
 
 /// The fleet's capacity at one instant: the whole fleet (`model` nil) or the miners serving one model.

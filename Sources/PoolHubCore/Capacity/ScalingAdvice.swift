@@ -1,3 +1,5 @@
+// Scale up / down / hold advice from a forecast.
+
 package import Foundation
 
 /// What to do about one model's capacity (`model` "*" is the whole fleet), and why.

@@ -1,3 +1,5 @@
+// One registered miner as the hot state holds it: profile, status, history, score, leases.
+
 package import Foundation
 
 /// Everything the matcher knows about one registered miner, kept together so a candidate walk

@@ -1,3 +1,5 @@
+// When a miner counts as online (heartbeat TTL, restart grace).
+
 package import Foundation
 
 /// When a miner counts as online.

@@ -1,3 +1,5 @@
+// A coordinator's report of one job on one miner.
+
 package import Foundation
 
 package enum JobOutcome: String, Sendable, CaseIterable {

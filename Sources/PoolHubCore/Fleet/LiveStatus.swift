@@ -1,3 +1,5 @@
+// A miner's last reported status (its heartbeat).
+
 package import Foundation
 
 /// The last status a miner reported (its heartbeat).

@@ -1,3 +1,5 @@
+// A miner's registered profile and capabilities, and its credential.
+
 package import Foundation
 
 /// What a miner can run, as it declared at registration.

@@ -1,3 +1,5 @@
+// A miner's identity (its address).
+
 /// A miner's identity: 1..128 chars of `[A-Za-z0-9._:-]`; `0x` hex addresses compare lower-cased.
 package struct MinerAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     package let value: String

@@ -1,3 +1,5 @@
+// A miner's decayed job history.
+
 package import Foundation
 
 /// A miner's job history as decayed counts: every count loses `decay_factor` of its weight per day,

@@ -1,3 +1,5 @@
+// A slot held on a miner for a job, and its unpredictable id.
+
 package import Foundation
 
 /// 128 random bits from the system's secure generator (`SecureRandom`), written as 32 hex digits:

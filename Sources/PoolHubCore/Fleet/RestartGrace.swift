@@ -1,3 +1,5 @@
+// How miners read back from storage resume after the hub was down.
+
 package import Foundation
 
 /// How a miner read back from storage resumes after the hub was not running.

@@ -1,3 +1,5 @@
+// A miner's decayed online time, from its heartbeats.
+
 package import Foundation
 
 /// How long a miner has been online, from its heartbeats, as decayed seconds.

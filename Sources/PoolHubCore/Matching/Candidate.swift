@@ -1,3 +1,5 @@
+// The plain values the match filters read of one miner.
+
 package import Foundation
 
 /// What the match filters know about one miner: plain values only, read field by field out of the

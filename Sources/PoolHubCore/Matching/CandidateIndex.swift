@@ -1,3 +1,5 @@
+// Per-model rankings of matchable miners, best score first.
+
 /// A miner's position in a ranking: best score first, then lowest slot, so every rank is unique.
 package struct Rank: Sendable, Equatable {
     package var score: Double

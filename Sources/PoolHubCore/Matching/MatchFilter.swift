@@ -1,3 +1,5 @@
+// The match filters, each named so a rejection can be counted under it.
+
 package import Foundation
 
 /// What every filter may consult besides the member itself.

@@ -1,3 +1,5 @@
+// Filter, score and pick the miners of one match from the rankings.
+
 /// Filter → Score → order: picks the miners for a request from a score-ordered ranking.
 ///
 /// The walk visits candidates best first and stops once it has `limit` hits and has seen every

@@ -1,3 +1,5 @@
+// A match request and its result.
+
 package import Foundation
 
 /// A coordinator's question: which miners should run this job?

@@ -1,3 +1,5 @@
+// Several models' rankings walked as one (any-of-models requests).
+
 /// Several rankings walked as one, best first, each miner once: the candidates of a request that
 /// accepts any of several models. Lazy, so a match that stops after a few hits reads only the
 /// heads of the lists, never the whole fleet.

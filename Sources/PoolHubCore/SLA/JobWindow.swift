@@ -1,3 +1,5 @@
+// One miner's job results within an SLA window: response times, completion rate.
+
 /// The job results one miner had within an SLA window.
 package struct JobWindow: Sendable, Equatable {
     package var completed = 0

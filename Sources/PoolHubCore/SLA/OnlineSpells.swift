@@ -1,3 +1,5 @@
+// When a miner was online, as spells, and its uptime over a window.
+
 package import Foundation
 
 /// When a miner was online, as stretches of time rather than heartbeats: a heartbeat keeps the miner

@@ -1,3 +1,5 @@
+// The fleet's SLA verdict from its open violations.
+
 /// Open SLA violations, counted.
 package struct OpenViolationCounts: Sendable, Equatable {
     package var open: Int

@@ -1,3 +1,5 @@
+// The SLA metrics the hub measures.
+
 /// What the hub promises about a miner (or, for capacity, the whole fleet).
 package enum SLAMetric: String, Sendable, CaseIterable {
     case uptime = "uptime_pct"

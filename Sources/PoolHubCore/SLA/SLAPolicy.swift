@@ -1,3 +1,5 @@
+// SLA thresholds and how a measurement is judged.
+
 package import Foundation
 
 /// Thresholds of the SLA and how a measurement is judged against them.

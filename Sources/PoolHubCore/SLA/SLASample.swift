@@ -1,3 +1,5 @@
+// SLA measurements and violations.
+
 package import Foundation
 
 /// One measurement of one SLA metric; `minerID` is nil for fleet-wide metrics (capacity availability).

@@ -1,3 +1,5 @@
+// Exponential forgetting of job history and uptime.
+
 package import Foundation
 
 /// Exponential forgetting: a count observed `days` ago weighs `factor^days` of a fresh one.

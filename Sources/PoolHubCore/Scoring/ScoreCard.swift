@@ -1,3 +1,5 @@
+// A miner's score, term by term, and the scorer that computes it.
+
 package import Foundation
 
 /// A miner's score with the per-term breakdown behind it.

@@ -1,3 +1,5 @@
+// Weights, thresholds and intervals of scoring (config/scoring.toml).
+
 package import Foundation
 
 /// The scoring settings of `config/scoring.toml` plus `MAX_MINER_SCORE`.

@@ -1,3 +1,5 @@
+// The one conversion of Duration into plain numbers.
+
 /// The hub's one conversion of a `Duration` into plain numbers (NIO's `TimeAmount(_:)` covers the rest).
 extension Duration {
     /// Fractional milliseconds, for JSON and logs.

@@ -1,3 +1,5 @@
+// The injected clock.
+
 package import Foundation
 
 /// Where the hub reads the time. Injected everywhere so tests move time instead of sleeping.

@@ -1,3 +1,5 @@
+// SHA-256, so the core needs no crypto dependency.
+
 /// SHA-256 (FIPS 180-4), to derive stable usage event ids; PoolHubCore has no crypto dependency.
 enum SHA256 {
     private static let k: [UInt32] = [

@@ -1,3 +1,5 @@
+// Random bits from the system's secure generator, fetched in bulk.
+
 import Foundation
 
 /// Bits from the operating system's secure generator (`arc4random_buf`, the kernel's `getrandom` in glibc), fetched 4 KiB at a time so that

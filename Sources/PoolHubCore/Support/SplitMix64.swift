@@ -1,4 +1,6 @@
-/// A small, fast generator for tie-breaking and ids; seeded from the system generator in production
+// A fast seeded generator for tie-breaks and jitter.
+
+/// A small, fast generator for tie-breaking and retry jitter (never for ids: see `SecureRandom`); seeded from the system generator in production
 /// and from a constant in tests.
 package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64

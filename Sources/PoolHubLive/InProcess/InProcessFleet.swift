@@ -1,3 +1,5 @@
+// The default hot state: the whole fleet in this process behind one lock.
+
 package import Foundation
 package import PoolHubCore
 import Synchronization

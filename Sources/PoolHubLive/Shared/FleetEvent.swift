@@ -1,3 +1,5 @@
+// The changes instances announce to each other, and their wire form.
+
 import Foundation
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// The Lua scripts that claim and free slots atomically in Redis.
+
 import RESP
 
 /// The Lua scripts that make slot claims atomic across hub instances. Redis runs a script without

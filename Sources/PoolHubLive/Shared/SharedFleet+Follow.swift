@@ -1,3 +1,5 @@
+// Following the other instances' changes, and reloading after a Redis outage.
+
 import Foundation
 import Logging
 import PoolHubCore

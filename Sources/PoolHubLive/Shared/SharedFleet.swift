@@ -1,3 +1,5 @@
+// Hot state shared between hub instances through Redis.
+
 package import Foundation
 package import Logging
 package import PoolHubCore

@@ -1,3 +1,5 @@
+// Assembly: the router, the background services, the application and its service group.
+
 package import Hummingbird
 package import Logging
 import PoolHubCore

@@ -1,3 +1,5 @@
+// The assembled hub: storage, hot state, scheduler lock and the services over them.
+
 package import Foundation
 package import Logging
 package import PoolHubCore

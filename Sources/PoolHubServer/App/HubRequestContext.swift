@@ -1,3 +1,5 @@
+// The per-request context of every route.
+
 package import Hummingbird
 
 /// Per-request context of the hub's routes.

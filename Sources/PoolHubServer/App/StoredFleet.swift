@@ -1,3 +1,5 @@
+// The fleet read from storage into hot-state members.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

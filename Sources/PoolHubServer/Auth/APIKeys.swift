@@ -1,3 +1,5 @@
+// API keys and their roles (POOLHUB_API_KEYS).
+
 import Crypto
 import Foundation
 

@@ -1,3 +1,5 @@
+// Who is calling: API key roles and miner tokens, checked per route.
+
 import Foundation
 import HTTPTypes
 import Hummingbird

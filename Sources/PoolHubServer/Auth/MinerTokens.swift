@@ -1,3 +1,5 @@
+// Miner tokens: issued, hashed, verified and looked up.
+
 import Crypto
 import Foundation
 import PoolHubCore

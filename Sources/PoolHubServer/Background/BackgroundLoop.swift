@@ -1,3 +1,5 @@
+// A long-running loop as a service.
+
 import ServiceLifecycle
 
 /// A long-running loop (the change feed, the scheduler lock) as a service: it is cancelled when

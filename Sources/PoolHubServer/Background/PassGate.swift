@@ -1,3 +1,5 @@
+// One pass at a time (SLA passes, billing syncs).
+
 import Synchronization
 
 /// Lets one pass run at a time in this process; the next caller either waits its turn or gives up.

@@ -1,3 +1,5 @@
+// A job run every interval as a service.
+
 import Logging
 import ServiceLifecycle
 

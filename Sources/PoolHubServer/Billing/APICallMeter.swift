@@ -1,3 +1,5 @@
+// Counting match requests for api_calls billing (group commit).
+
 import Foundation
 import Logging
 import PoolHubCore

@@ -1,3 +1,5 @@
+// Delivering the usage outbox to the coordinator, usage reports and invoices.
+
 import Foundation
 import Logging
 import PoolHubCore

@@ -1,3 +1,5 @@
+// The scheduled billing sync.
+
 import Foundation
 import Logging
 import PoolHubCore

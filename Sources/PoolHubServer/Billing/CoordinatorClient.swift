@@ -1,3 +1,5 @@
+// The coordinator's billing API client.
+
 import AsyncHTTPClient
 import Foundation
 import NIOCore

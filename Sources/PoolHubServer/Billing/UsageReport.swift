@@ -1,3 +1,5 @@
+// Usage of one filter, priced.
+
 import Foundation
 import PoolHubCore
 import PoolHubStore

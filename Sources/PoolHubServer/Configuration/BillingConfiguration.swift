@@ -1,3 +1,5 @@
+// Billing settings (COORDINATOR_*, BILLING_*).
+
 package import Foundation
 package import PoolHubCore
 

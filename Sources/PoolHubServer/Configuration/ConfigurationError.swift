@@ -1,3 +1,5 @@
+// A bad setting, named by its key.
+
 /// A bad setting: start-up stops with this one line, naming the key.
 package struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     package var key: String

@@ -1,3 +1,5 @@
+// Typed reads of environment values.
+
 import Foundation
 
 /// Typed reads of environment values; an empty value counts as unset.

@@ -1,3 +1,5 @@
+// Every setting of the hub, from the environment and .env.
+
 package import Foundation
 package import Logging
 package import PoolHubCore

@@ -1,3 +1,5 @@
+// Reading config/scoring.toml.
+
 import Foundation
 package import PoolHubCore
 import TOMLKit

@@ -1,3 +1,5 @@
+// The one mapping of domain errors to the API's error shape and status codes.
+
 import HTTPTypes
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// The API's error shape.
+
 package import Hummingbird
 import Foundation
 

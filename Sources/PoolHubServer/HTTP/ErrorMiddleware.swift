@@ -1,3 +1,5 @@
+// Every failure answered in the API's error shape.
+
 import Hummingbird
 import Logging
 import PoolHubStore

@@ -1,3 +1,5 @@
+// Reading and validating JSON body fields.
+
 import Foundation
 
 /// Reads the fields of a JSON object and collects every problem, so one 422 lists them all.

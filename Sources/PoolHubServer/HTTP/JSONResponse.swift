@@ -1,3 +1,5 @@
+// Encoding a view as a JSON response.
+
 import Foundation
 import Hummingbird
 

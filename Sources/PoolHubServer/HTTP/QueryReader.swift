@@ -1,3 +1,5 @@
+// Reading and validating query parameters.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

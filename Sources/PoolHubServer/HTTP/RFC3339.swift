@@ -1,3 +1,5 @@
+// Parsing RFC 3339 times.
+
 import Foundation
 
 /// RFC 3339 times in query strings and bodies, with or without fractional seconds.

@@ -1,3 +1,5 @@
+// Reading a request's JSON body within the size limit.
+
 import HTTPTypes
 import Hummingbird
 

@@ -1,3 +1,5 @@
+// Request ids (X-Request-Id) and the API key header name.
+
 import HTTPTypes
 import Hummingbird
 import Logging

@@ -1,3 +1,5 @@
+// Counting requests by route and status.
+
 import Hummingbird
 
 /// Counts requests by method, route template and status (`poolhub_api_requests_total`).

@@ -1,3 +1,5 @@
+// A schema-less JSON parser for request bodies.
+
 /// Any JSON document, parsed without a schema so that validation can name every bad field.
 package enum JSONValue: Sendable, Equatable {
     case null

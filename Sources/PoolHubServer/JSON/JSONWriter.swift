@@ -1,3 +1,5 @@
+// Writing JSON straight into bytes (the match answer).
+
 import Foundation
 
 /// Writes JSON straight into bytes. Used for the match answer, the hottest response, where

@@ -1,3 +1,5 @@
+// The Prometheus metrics.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

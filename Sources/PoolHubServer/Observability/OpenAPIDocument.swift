@@ -1,3 +1,5 @@
+// The contract (openapi.yaml) served as JSON.
+
 import Foundation
 import Yams
 

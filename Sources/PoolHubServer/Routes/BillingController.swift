@@ -1,3 +1,5 @@
+// Billing routes: usage, sync, invoices.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

@@ -1,3 +1,5 @@
+// Job result route.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

@@ -1,3 +1,5 @@
+// Match and reservation routes.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

@@ -1,3 +1,5 @@
+// Miner routes: registration, heartbeats, reads, deregistration, scores.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

@@ -1,3 +1,5 @@
+// Health, status, metrics and the OpenAPI document.
+
 import Foundation
 import HTTPTypes
 import Hummingbird

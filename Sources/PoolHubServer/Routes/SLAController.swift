@@ -1,3 +1,5 @@
+// SLA and capacity routes.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

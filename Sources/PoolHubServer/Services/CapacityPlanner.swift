@@ -1,3 +1,5 @@
+// Capacity forecasts and scaling advice from the recorded snapshots.
+
 import Foundation
 import PoolHubCore
 import PoolHubStore

@@ -1,3 +1,5 @@
+// The domain errors the services throw.
+
 import PoolHubCore
 
 /// What a use case of the hub refuses or cannot do, in the domain's words. `APIError(_:)` is the one

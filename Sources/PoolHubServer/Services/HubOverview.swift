@@ -1,3 +1,5 @@
+// The hub's health, status and metrics, gathered.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

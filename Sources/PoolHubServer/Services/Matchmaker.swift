@@ -1,3 +1,5 @@
+// Matching and releasing reservations.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

@@ -1,3 +1,5 @@
+// Which miners a listing shows.
+
 import Foundation
 import PoolHubCore
 

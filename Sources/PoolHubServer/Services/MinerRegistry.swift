@@ -1,3 +1,5 @@
+// Registering, listing, heartbeating and deregistering miners.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

@@ -1,3 +1,5 @@
+// A validated registration.
+
 import Foundation
 import PoolHubCore
 

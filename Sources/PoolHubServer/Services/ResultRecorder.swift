@@ -1,3 +1,5 @@
+// Recording job results: history, billing, score, slot.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

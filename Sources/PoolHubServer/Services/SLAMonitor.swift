@@ -1,3 +1,5 @@
+// The SLA pass: measuring miners and capacity, recording samples and violations.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

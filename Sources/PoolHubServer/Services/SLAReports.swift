@@ -1,3 +1,5 @@
+// Reads of the SLA history and the fleet's SLA verdict.
+
 import Foundation
 import PoolHubCore
 import PoolHubLive

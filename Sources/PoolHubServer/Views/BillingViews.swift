@@ -1,3 +1,5 @@
+// Billing answers: usage and sync reports.
+
 import Foundation
 import PoolHubCore
 import PoolHubStore

@@ -1,3 +1,5 @@
+// Heartbeat answer.
+
 import Foundation
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// Job result answer.
+
 import PoolHubCore
 
 /// The answer to a job result: `counted` is false when it repeats one already counted.

@@ -1,3 +1,5 @@
+// Match answer, written straight to bytes (the hottest response).
+
 import Foundation
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// The miner object and a page of miners.
+
 import Foundation
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// Health and status answers.
+
 import Foundation
 import PoolHubLive
 

@@ -1,3 +1,5 @@
+// SLA and capacity answers.
+
 import Foundation
 import PoolHubCore
 

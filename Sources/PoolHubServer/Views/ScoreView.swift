@@ -1,3 +1,5 @@
+// A miner's score, term by term.
+
 import Foundation
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// Leasing PostgreSQL connections with bounded waits; outages told apart from SQL errors.
+
 import PoolHubCore
 import PostgresNIO
 import Synchronization

@@ -1,3 +1,5 @@
+// PostgreSQL rows to domain values.
+
 import Foundation
 import PoolHubCore
 import PostgresNIO

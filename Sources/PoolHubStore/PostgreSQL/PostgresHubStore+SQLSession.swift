@@ -1,3 +1,5 @@
+// The shared SQL run on PostgreSQL.
+
 import PostgresNIO
 
 extension PostgresHubStore: SQLSession {

@@ -1,3 +1,5 @@
+// Usage and the billing outbox in PostgreSQL.
+
 package import Foundation
 package import PoolHubCore
 import PostgresNIO

@@ -1,3 +1,5 @@
+// The PostgreSQL store (a Service running its connection pool).
+
 package import Foundation
 package import Logging
 package import PoolHubCore

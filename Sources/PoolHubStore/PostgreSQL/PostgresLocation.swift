@@ -1,3 +1,5 @@
+// A parsed DATABASE_URL for PostgreSQL.
+
 import Foundation
 import NIOCore
 import PostgresNIO

@@ -1,3 +1,5 @@
+// The scheduler lock as a PostgreSQL advisory lock.
+
 package import Logging
 import PostgresNIO
 import Synchronization

@@ -1,3 +1,5 @@
+// SLA records in SQL shared by both backends.
+
 package import Foundation
 package import PoolHubCore
 

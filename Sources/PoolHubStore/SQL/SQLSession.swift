@@ -1,3 +1,5 @@
+// The seam both backends run the shared SQL through.
+
 /// A value bound to or read from SQL, in the few types both databases share here.
 package enum SQLValue: Sendable, Equatable {
     case null

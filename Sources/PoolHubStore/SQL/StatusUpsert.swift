@@ -1,3 +1,5 @@
+// The heartbeat upsert both backends share.
+
 /// The update half of both stores' heartbeat upsert (SQLite and PostgreSQL share the syntax).
 enum StatusUpsert {
     /// An older heartbeat never overwrites a newer one. The online spell goes on while heartbeats come

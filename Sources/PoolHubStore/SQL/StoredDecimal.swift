@@ -1,3 +1,5 @@
+// Money in storage as decimal strings.
+
 import Foundation
 
 /// Money in storage: a decimal string in both dialects, so no float ever rounds it.

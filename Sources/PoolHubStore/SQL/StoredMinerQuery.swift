@@ -1,3 +1,5 @@
+// The miner query both backends share.
+
 /// The one query both stores read miners with (it is the same SQL in both dialects).
 enum StoredMinerQuery {
     /// Every column of a stored miner; `WHERE`/`ORDER BY` follow.

@@ -1,3 +1,5 @@
+// A usage record's columns, shared by both backends.
+
 import Foundation
 import PoolHubCore
 

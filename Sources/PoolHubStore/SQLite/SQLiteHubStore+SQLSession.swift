@@ -1,3 +1,5 @@
+// The shared SQL run on SQLite.
+
 import GRDB
 
 extension SQLiteHubStore: SQLSession {

@@ -1,3 +1,5 @@
+// Usage and the billing outbox in SQLite.
+
 package import Foundation
 import GRDB
 package import PoolHubCore

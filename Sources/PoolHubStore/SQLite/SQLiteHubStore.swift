@@ -1,3 +1,5 @@
+// The embedded SQLite store.
+
 package import Foundation
 import GRDB
 package import PoolHubCore

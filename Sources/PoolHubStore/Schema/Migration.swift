@@ -1,3 +1,5 @@
+// The versioned migrations of both backends.
+
 /// One versioned schema change. The list only grows; an applied migration is never edited.
 /// Each dialect says the same thing: same tables, columns and meaning (times are epoch seconds, JSON is text).
 package struct Migration: Sendable {

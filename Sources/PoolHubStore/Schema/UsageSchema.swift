@@ -1,3 +1,5 @@
+// The billing tables' schema.
+
 /// The billing tables (migration 3). Both dialects differ only in their integer and real types.
 enum UsageSchema {
     static func statements(integer: String, real: String) -> [String] {

@@ -1,3 +1,5 @@
+// Group commit: one write for everything submitted meanwhile.
+
 import Synchronization
 
 /// What one group-commit write carries: everything submitted while the previous write was in flight.

@@ -1,3 +1,5 @@
+// Group commit of heartbeats.
+
 import Foundation
 import PoolHubCore
 

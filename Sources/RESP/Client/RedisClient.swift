@@ -1,3 +1,5 @@
+// The Redis client: one pipelined connection shared by all callers.
+
 package import Logging
 package import NIOCore
 package import NIOPosix

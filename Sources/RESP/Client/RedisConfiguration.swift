@@ -1,3 +1,5 @@
+// Redis connection settings (REDIS_URL).
+
 /// Where and how to connect. Built directly or from a `REDIS_URL`.
 package struct RedisConfiguration: Sendable, Equatable {
     package var host: String

@@ -1,3 +1,5 @@
+// A Lua script and its SHA-1 for EVALSHA.
+
 import Crypto
 
 /// A Lua script run with EVALSHA (falling back to EVAL on NOSCRIPT); the digest is computed once, here.

@@ -1,3 +1,5 @@
+// Pub/sub subscriptions.
+
 import Logging
 import NIOCore
 

@@ -1,3 +1,5 @@
+// When to try connecting again.
+
 /// When the next connect attempt may start: immediately after a healthy connection was lost, then
 /// 100 ms doubling to 2 s after each failed attempt. Calls before that fail fast instead of queueing.
 struct ReconnectBackoff: Sendable, Equatable {

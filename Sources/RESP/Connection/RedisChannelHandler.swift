@@ -1,3 +1,5 @@
+// The NIO handler that drives the connection state machine.
+
 import Logging
 import NIOCore
 

@@ -1,3 +1,5 @@
+// One TCP connection to Redis.
+
 import Logging
 import NIOCore
 import NIOPosix

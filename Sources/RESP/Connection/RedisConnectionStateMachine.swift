@@ -1,3 +1,5 @@
+// The connection's protocol logic, free of I/O.
+
 import NIOCore
 
 /// The protocol logic of one connection, free of I/O so it can be tested directly.

@@ -1,3 +1,5 @@
+// Decoding RESP2 replies.
+
 import NIOCore
 
 /// Incremental RESP2 decoder: feed it whatever bytes arrived, it returns complete replies.

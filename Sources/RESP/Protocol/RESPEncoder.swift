@@ -1,3 +1,5 @@
+// Encoding commands.
+
 import NIOCore
 
 /// Encodes commands the way Redis expects from clients: an array of bulk strings.

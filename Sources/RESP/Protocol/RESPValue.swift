@@ -1,3 +1,5 @@
+// A RESP2 reply.
+
 package import NIOCore
 
 /// One RESP2 reply.

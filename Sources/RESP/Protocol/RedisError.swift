@@ -1,3 +1,5 @@
+// Errors of the Redis client.
+
 /// Everything the client can throw. Messages say what failed so a log line is enough to act on.
 package enum RedisError: Error, CustomStringConvertible, Equatable {
     /// Not connected, the connect failed, the client is closed, or the connection was lost while waiting.

@@ -1,3 +1,5 @@
+// The AITBC network's /v1 routes.
+
 import Foundation
 import Hummingbird
 import PoolHubCore

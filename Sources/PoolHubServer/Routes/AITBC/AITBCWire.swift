@@ -1,3 +1,5 @@
+// AITBC wire requests translated into the hub's domain values.
+
 import Foundation
 import PoolHubCore
 

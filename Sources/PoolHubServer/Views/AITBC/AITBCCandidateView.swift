@@ -1,3 +1,5 @@
+// AITBC match candidate, with its score explained.
+
 import Foundation
 import PoolHubCore
 

@@ -1,3 +1,5 @@
+// AITBC match answer.
+
 /// The answer of `POST /v1/match`.
 struct AITBCMatchAnswerView: Encodable {
     var jobID: String

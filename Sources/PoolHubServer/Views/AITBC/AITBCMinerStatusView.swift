@@ -1,3 +1,5 @@
+// AITBC miner status.
+
 /// `GET /v1/miners/status`: the miner object of `/api/v1`, plus `miner_id`.
 struct AITBCMinerStatusView: Encodable {
     var minerID: String
