@@ -1,7 +1,7 @@
 // A fast seeded generator for tie-breaks and jitter.
 
-/// A small, fast generator for tie-breaking and retry jitter (never for ids: see `SecureRandom`); seeded from the system generator in production
-/// and from a constant in tests.
+/// A small, fast generator for tie-breaking and retry jitter (never for ids: see `SecureRandom`);
+/// seeded from the system generator in production and from a constant in tests.
 package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
