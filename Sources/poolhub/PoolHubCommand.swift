@@ -87,7 +87,14 @@ struct Migrate: AsyncParsableCommand {
         let configuration = try options.load()
         var logger = Logger(label: "poolhub")
         logger.logLevel = configuration.logLevel
-        try await Hub.open(configuration, logger: logger).close()
+        let hub = try Hub(configuration, logger: logger)
+        do {
+            try await buildMigrationGroup(hub, logger: logger).run()
+        } catch {
+            await hub.close()
+            throw error
+        }
+        await hub.close()
         print("migrations applied")
     }
 }

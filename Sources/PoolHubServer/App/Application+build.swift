@@ -102,13 +102,23 @@ package func buildServiceGroup(_ hub: Hub, logger: Logger, onRunning: @escaping 
         configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 }
 
+/// The hub's storage and one `start()` (migrations applied), in a service group that ends once it is done.
+package func buildMigrationGroup(_ hub: Hub, logger: Logger) -> ServiceGroup {
+    let storage = hub.storageServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+    let migration = ServiceGroupConfiguration.ServiceConfiguration(
+        service: HubService(hub: hub, application: nil),
+        successTerminationBehavior: .gracefullyShutdownGroup)
+    return ServiceGroup(configuration: .init(services: storage + [migration], logger: logger))
+}
+
 /// Readies the hub (migrations, the fleet) once storage answers, then runs HTTP and the background services.
-struct HubService<App: ApplicationProtocol>: Service {
+struct HubService: Service {
     let hub: Hub
-    let application: App
+    /// nil: only ready the hub (`poolhub migrate`).
+    let application: (any Service)?
 
     func run() async throws {
         try await hub.start()
-        try await application.run()
+        try await application?.run()
     }
 }
