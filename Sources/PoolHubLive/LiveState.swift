@@ -11,7 +11,7 @@ package import PoolHubCore
 /// state being reachable (they throw `LiveStateError.unavailable` rather than risk a double-booking).
 package protocol LiveState: Sendable {
     /// Replaces everything with what storage holds (start-up).
-    func load(_ members: [FleetMember])
+    func load(_ members: [FleetMember], at now: Date)
     func member(_ address: MinerAddress) -> FleetMember?
     /// A member, asking storage when this instance has not heard of it yet: with several instances a
     /// miner may register through one and send its first heartbeat through another a moment later.

@@ -40,7 +40,7 @@ package final class SharedFleet: LiveState {
 
     // MARK: Reads, from this instance's memory
 
-    package func load(_ members: [FleetMember]) { local.load(members) }
+    package func load(_ members: [FleetMember], at now: Date) { local.load(members, at: now) }
     package func member(_ address: MinerAddress) -> FleetMember? { local.member(address) }
     package func member(withKey lookup: [UInt8]) -> FleetMember? { local.member(withKey: lookup) }
 

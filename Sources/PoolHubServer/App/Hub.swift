@@ -138,7 +138,7 @@ package struct Hub: Sendable {
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let scorer = Scorer(config: configuration.scoring, heartbeatTTL: configuration.heartbeatTTL)
         let members = try await StoredFleet(store: store, scorer: scorer, heartbeat: configuration.heartbeat, clock: clock).fleet()
-        live.load(members)
+        live.load(members, at: clock.now())
         logger.info("fleet loaded", metadata: ["miners": "\(members.count)", "in_grace": "\(members.count { $0.graceUntil != nil })"])
     }
 
