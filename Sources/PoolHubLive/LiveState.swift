@@ -39,6 +39,23 @@ package protocol LiveState: Sendable {
     func summary(at now: Date) -> FleetSummary
     /// nil when the state is in process; otherwise whether the shared state answers, and why not.
     func sharedStateCheck() async -> DependencyCheck?
+    /// The miners whose heartbeat expired since the last call (by `sweep` or any other operation), for storage.
+    func takeOfflineTransitions() -> [OfflineTransition]
+}
+
+/// A miner went offline: its last heartbeat (or restart grace) expired at `expiredAt`.
+package struct OfflineTransition: Sendable, Equatable {
+    package var address: MinerAddress
+    package var status: LiveStatus
+    package var uptime: UptimeLedger
+    package var expiredAt: Date
+
+    package init(address: MinerAddress, status: LiveStatus, uptime: UptimeLedger, expiredAt: Date) {
+        self.address = address
+        self.status = status
+        self.uptime = uptime
+        self.expiredAt = expiredAt
+    }
 }
 
 /// The shared hot state could not be reached.

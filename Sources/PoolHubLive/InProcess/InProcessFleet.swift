@@ -22,6 +22,8 @@ package final class InProcessFleet: LiveState {
         var slotsByKey: [[UInt8]: Int32] = [:]
         var index = CandidateIndex()
         var expiries = ExpiryQueue()
+        /// Miners that went offline, until storage takes them (`takeOfflineTransitions`).
+        var wentOffline: [OfflineTransition] = []
         var reservations: [ReservationID: Reservation] = [:]
         var reservationByJob: [String: ReservationID] = [:]
         /// Breaks near-ties between candidates.
@@ -253,6 +255,13 @@ package final class InProcessFleet: LiveState {
 
     package func sharedStateCheck() -> DependencyCheck? { nil }
 
+    package func takeOfflineTransitions() -> [OfflineTransition] {
+        state.withLock { s in
+            defer { s.wentOffline = [] }
+            return s.wentOffline
+        }
+    }
+
     package func refreshScores(at now: Date) {
         let scorer = policy.scorer
         let count = state.withLock { $0.members.count }
@@ -349,7 +358,13 @@ extension InProcessFleet.State {
         if time > now { now = time }
         while let slot = expiries.popDue(at: now) {
             for lease in members[Int(slot)].leases where !lease.isLive(at: now) { forget(lease.id, reindexing: false) }
+            let wasOnline = index.entry(slot).map { $0.unmatchable != .offline } ?? false
             reindex(slot)
+            let m = members[Int(slot)]
+            if wasOnline, index.entry(slot)?.unmatchable == .offline, let status = m.status {
+                let expiredAt = [policy.heartbeat.expiry(of: status.lastHeartbeatAt), m.graceUntil ?? .distantPast].max()!
+                wentOffline.append(OfflineTransition(address: m.miner.address, status: status, uptime: m.uptime, expiredAt: expiredAt))
+            }
         }
     }
 

@@ -58,6 +58,7 @@ package final class SharedFleet: LiveState {
     package func scores() -> [(address: MinerAddress, score: Double)] { local.scores() }
     package func summary(at now: Date) -> FleetSummary { local.summary(at: now) }
     package func sweep(at now: Date) { local.sweep(at: now) }
+    package func takeOfflineTransitions() -> [OfflineTransition] { local.takeOfflineTransitions() }
 
     // MARK: Writes, announced to the other instances
 
