@@ -11,7 +11,7 @@ package import PoolHubCore
 /// state being reachable (they throw `LiveStateError.unavailable` rather than risk a double-booking).
 package protocol LiveState: Sendable {
     /// Replaces everything with what storage holds (start-up).
-    func load(_ members: [FleetMember])
+    func load(_ members: [FleetMember], at now: Date)
     func member(_ address: MinerAddress) -> FleetMember?
     /// A member, asking storage when this instance has not heard of it yet: with several instances a
     /// miner may register through one and send its first heartbeat through another a moment later.
@@ -39,6 +39,23 @@ package protocol LiveState: Sendable {
     func summary(at now: Date) -> FleetSummary
     /// nil when the state is in process; otherwise whether the shared state answers, and why not.
     func sharedStateCheck() async -> DependencyCheck?
+    /// The miners whose heartbeat expired since the last call (by `sweep` or any other operation), for storage.
+    func takeOfflineTransitions() -> [OfflineTransition]
+}
+
+/// A miner went offline: its last heartbeat (or restart grace) expired at `expiredAt`.
+package struct OfflineTransition: Sendable, Equatable {
+    package var address: MinerAddress
+    package var status: LiveStatus
+    package var uptime: UptimeLedger
+    package var expiredAt: Date
+
+    package init(address: MinerAddress, status: LiveStatus, uptime: UptimeLedger, expiredAt: Date) {
+        self.address = address
+        self.status = status
+        self.uptime = uptime
+        self.expiredAt = expiredAt
+    }
 }
 
 /// The shared hot state could not be reached.

@@ -76,10 +76,13 @@ import Testing
     let pipeline = MatchPipeline(tieTolerance: 0.01)
 
     func ranked(_ members: [FleetMember]) -> (CandidateIndex, [FleetMember]) {
-        var index = CandidateIndex()
-        for (i, m) in members.enumerated() { index.insert(slot: Int32(i), models: m.miner.capabilities.models, score: m.score) }
-        return (index, members)
+        let entries = members.withUnsafeBufferPointer { buffer in
+            members.indices.map { CandidateIndex.Entry(buffer, slot: Int32($0), in: context) }
+        }
+        return (CandidateIndex(entries), members)
     }
+
+    func names(_ slots: [Int32], _ members: [FleetMember]) -> [String] { slots.map { members[Int($0)].miner.address.value } }
 
     @Test func bestScoresComeFirstAndRejectionsAreCounted() {
         let good = MinerStats(
@@ -92,13 +95,13 @@ import Testing
         ])
         var rng = SplitMix64(seed: 1)
         let selection = pipeline.select(
-            MatchRequest(model: "llama3.2", minGPUMemory: 8192, limit: 3), from: index.ranking(for: "llama3.2"), members: members,
-            context: context, rng: &rng)
-        #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["good", "new"])
+            MatchRequest(model: "llama3.2", minGPUMemory: 8192, limit: 3), in: index, members: members, context: context, rng: &rng)
+        #expect(names(selection.slots, members) == ["good", "new"])
         #expect(selection.rejected == ["gpu_memory": 1, "at_capacity": 1, "offline": 1])
+        #expect(index.countNotServing(["llama3.2"]) == 1)
     }
 
-    @Test func theWalkStopsAfterLimitHits() {
+    @Test func unmatchableMinersAreCountedWithoutBeingRanked() {
         var ms: [FleetMember] = []
         for i in 0..<1000 {
             let s = MinerStats(
@@ -106,23 +109,23 @@ import Testing
                 version: i)
             ms.append(member("m\(i)", stats: s))
         }
-        // The 900 worst are offline; a walk that stopped early never meets them.
+        // The 900 worst are offline: they are in no ranking, only counted.
         for i in 0..<900 { ms[i].status = nil }
         let (index, members) = ranked(ms)
+        #expect(index.matchableCount == 100)
+        #expect(index.listedCount == 1000)
         var rng = SplitMix64(seed: 1)
-        let selection = pipeline.select(
-            MatchRequest(model: "llama3.2", limit: 2), from: index.ranking(for: "llama3.2"), members: members, context: context, rng: &rng)
+        let selection = pipeline.select(MatchRequest(model: "llama3.2", limit: 2), in: index, members: members, context: context, rng: &rng)
         #expect(selection.slots.count == 2)
-        #expect(selection.rejected.isEmpty)
+        #expect(selection.rejected == ["offline": 900])
     }
 
     @Test func nearTiesGoToTheLessLoadedMiner() {
         let (index, members) = ranked([member("busy", load: 3), member("idle", load: 0)])
         for seed in 0..<20 {
             var rng = SplitMix64(seed: UInt64(seed))
-            let selection = pipeline.select(
-                MatchRequest(model: "llama3.2", limit: 1), from: index.ranking(for: "llama3.2"), members: members, context: context, rng: &rng)
-            #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["idle"])
+            let selection = pipeline.select(MatchRequest(model: "llama3.2", limit: 1), in: index, members: members, context: context, rng: &rng)
+            #expect(names(selection.slots, members) == ["idle"])
         }
     }
 
@@ -131,8 +134,7 @@ import Testing
         var firsts = Set<String>()
         for seed in 0..<50 {
             var rng = SplitMix64(seed: UInt64(seed))
-            let selection = pipeline.select(
-                MatchRequest(model: "llama3.2", limit: 1), from: index.ranking(for: "llama3.2"), members: members, context: context, rng: &rng)
+            let selection = pipeline.select(MatchRequest(model: "llama3.2", limit: 1), in: index, members: members, context: context, rng: &rng)
             firsts.insert(members[Int(selection.slots[0])].miner.address.value)
         }
         #expect(firsts == ["a", "b", "c"])
@@ -151,26 +153,22 @@ import Testing
         var rng = SplitMix64(seed: 1)
         let selection = pipeline.select(
             MatchRequest(models: ["x", "y"], limit: 10), in: index, members: members, context: context, rng: &rng)
-        #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["xy", "x", "y"])
+        #expect(names(selection.slots, members) == ["xy", "x", "y"])
         #expect(selection.rejected == ["offline": 1])
         let one = pipeline.select(MatchRequest(models: ["y"], limit: 10), in: index, members: members, context: context, rng: &rng)
-        #expect(one.slots.map { members[Int($0)].miner.address.value } == ["xy", "y"])
+        #expect(names(one.slots, members) == ["xy", "y"])
         let every = pipeline.select(MatchRequest(models: [], limit: 10), in: index, members: members, context: context, rng: &rng)
         #expect(every.slots.count == 4)
     }
 
     @Test func mergedRankingsYieldEachMinerOnceInRankOrder() {
-        var index = CandidateIndex()
-        index.insert(slot: 0, models: ["a", "b"], score: 0.5)
-        index.insert(slot: 1, models: ["a"], score: 0.7)
-        index.insert(slot: 2, models: ["b"], score: 0.6)
-        index.insert(slot: 3, models: ["c"], score: 0.9)
-        index.insert(slot: 4, models: ["a", "b"], score: 0.7)
-        #expect(Array(MergedRanking([index.ranking(for: "a"), index.ranking(for: "b")])).map(\.slot) == [1, 4, 2, 0])
-        #expect(Array(MergedRanking([index.ranking(for: "b"), index.ranking(for: "zzz"), index.ranking(for: "c")])).map(\.slot) == [3, 4, 2, 0])
+        func list(_ ranks: [(Double, Int32)]) -> RankedList { RankedList(unordered: ranks.map { Rank(score: $0.0, slot: $0.1) }) }
+        let a = list([(0.5, 0), (0.7, 1), (0.7, 4)])
+        let b = list([(0.5, 0), (0.6, 2), (0.7, 4)])
+        let c = list([(0.9, 3)])
+        #expect(Array(MergedRanking([a, b])).map(\.slot) == [1, 4, 2, 0])
+        #expect(Array(MergedRanking([b, RankedList(), c])).map(\.slot) == [3, 4, 2, 0])
         #expect(Array(MergedRanking([])).isEmpty)
-        #expect(index.countNotServing(["a"]) == 2)
-        #expect(index.countNotServing([]) == 0)
     }
 
     @Test func aRAMRequirementFailsUnknownAndSmallerMemory() {
@@ -184,44 +182,74 @@ import Testing
         var rng = SplitMix64(seed: 1)
         let selection = pipeline.select(
             MatchRequest(models: ["llama3.2"], minRAM: 16_384, limit: 3), in: index, members: members, context: context, rng: &rng)
-        #expect(selection.slots.map { members[Int($0)].miner.address.value } == ["large"])
+        #expect(names(selection.slots, members) == ["large"])
         #expect(selection.rejected == ["ram_memory": 2])
     }
 
-    @Test func movesKeepTheListSortedAndComplete() {
+    @Test func insertsAndRemovesKeepTheListSortedAndComplete() {
         var rng = SplitMix64(seed: 3)
-        var scores = (0..<500).map { _ in Double(rng.next() % 1000) / 1000 }
+        var scores = (0..<3_000).map { _ in Double(rng.next() % 1000) / 1000 }
         var list = RankedList(unordered: scores.enumerated().map { Rank(score: $1, slot: Int32($0)) })
-        for _ in 0..<5_000 {
-            let slot = Int(rng.next() % 500)
+        for _ in 0..<20_000 {
+            let slot = Int(rng.next() % UInt64(scores.count))
             // Mostly small moves, some large, some to an equal score.
             let delta = rng.next() % 10 == 0 ? Double(rng.next() % 1000) / 1000 - scores[slot] : Double(Int(rng.next() % 21) - 10) / 1000
             let next = max(0, scores[slot] + delta)
-            list.move(Rank(score: scores[slot], slot: Int32(slot)), to: Rank(score: next, slot: Int32(slot)))
+            let removed = list.remove(Rank(score: scores[slot], slot: Int32(slot)))
+            #expect(removed)
+            list.insert(Rank(score: next, slot: Int32(slot)))
             scores[slot] = next
         }
         let expected = scores.enumerated().map { Rank(score: $1, slot: Int32($0)) }.sorted { $0.precedes($1) }
-        #expect(list.ranks == expected)
+        #expect(Array(list) == expected)
+        #expect(list.count == expected.count)
+        let absent = list.remove(Rank(score: 2, slot: 0))
+        #expect(!absent)
     }
 
     @Test func indexKeepsEachModelOrderedThroughUpdates() {
+        func entry(_ slot: Int32, _ models: [String], _ score: Double, _ reason: Unmatchable? = nil) -> CandidateIndex.Entry {
+            CandidateIndex.Entry(
+                rank: Rank(score: score, slot: slot), models: models, tier: RequirementTier(gpuMemory: 16_384, ramMemory: nil, estimatedTimeMs: 100),
+                unmatchable: reason)
+        }
         var index = CandidateIndex()
-        index.insert(slot: 0, models: ["a", "b"], score: 0.5)
-        index.insert(slot: 1, models: ["a"], score: 0.7)
-        index.insert(slot: 2, models: ["b"], score: 0.6)
-        #expect(index.ranking(for: "a").map(\.slot) == [1, 0])
-        #expect(index.ranking(for: nil).map(\.slot) == [1, 2, 0])
-        index.remove(slot: 0, models: ["a", "b"], score: 0.5)
-        index.insert(slot: 0, models: ["a", "b"], score: 0.9)
-        #expect(index.ranking(for: "b").map(\.slot) == [0, 2])
-        index.rescore(slot: 2, models: ["b"], from: 0.6, to: 0.95)
-        #expect(index.ranking(for: "b").map(\.slot) == [2, 0])
-        #expect(index.ranking(for: nil).map(\.slot) == [2, 0, 1])
-        index.remove(slot: 1, models: ["a"], score: 0.7)
-        #expect(index.ranking(for: "a").map(\.slot) == [0])
-        let bulk = CandidateIndex([(0, ["a"], 0.2), (1, ["a", "b"], 0.9), (2, ["b"], 0.5)])
-        #expect(bulk.ranking(for: "b").map(\.slot) == [1, 2])
-        #expect(bulk.ranking(for: nil).map(\.slot) == [1, 2, 0])
-        #expect(index.ranking(for: "zzz").isEmpty)
+        func slots(_ model: String?) -> [Int32] { Array(index.rankings(for: model.map { [$0] } ?? [])[0].all).map(\.slot) }
+        index.set(0, entry(0, ["a", "b"], 0.5))
+        index.set(1, entry(1, ["a"], 0.7))
+        index.set(2, entry(2, ["b"], 0.6))
+        #expect(slots("a") == [1, 0])
+        #expect(slots(nil) == [1, 2, 0])
+        index.set(0, entry(0, ["a", "b"], 0.9))
+        #expect(slots("b") == [0, 2])
+        index.set(2, entry(2, ["b"], 0.95))
+        #expect(slots("b") == [2, 0])
+        #expect(slots(nil) == [2, 0, 1])
+        index.set(1, entry(1, ["a"], 0.7, .atCapacity))
+        #expect(slots("a") == [0])
+        #expect(index.rankings(for: ["a"])[0].count(.atCapacity) == 1)
+        index.set(1, nil)
+        #expect(index.rankings(for: ["a"])[0].count(.atCapacity) == 0)
+        #expect(index.listedCount == 2)
+        #expect(index.rankings(for: ["zzz"]).isEmpty)
+    }
+
+    @Test func requirementTiersAreMonotonicAndBoundTheirValues() {
+        var previous: Int16 = -1
+        for value in [0, 1, 7, 15, 16, 17, 31, 32, 100, 4095, 4096, 8191, 8192, 16_383, 16_384, 24_576, 81_920, 2_097_152] {
+            let tier = RequirementTier.tier(value)
+            #expect(tier >= previous)
+            previous = tier
+            let (lower, upper) = RequirementTier.bounds(tier)
+            #expect(lower <= value && value < upper, "\(value) in tier \(tier) [\(lower), \(upper))")
+        }
+        let tier = RequirementTier(gpuMemory: 16_384, ramMemory: nil, estimatedTimeMs: 1500.2)
+        #expect(tier.verdict(minGPUMemory: 16_384, minRAM: nil, maxLatency: nil) == .satisfies)
+        #expect(tier.verdict(minGPUMemory: 20_000, minRAM: nil, maxLatency: nil) == .fails(.gpuMemory))
+        #expect(tier.verdict(minGPUMemory: 16_385, minRAM: nil, maxLatency: nil) == .boundary)
+        #expect(tier.verdict(minGPUMemory: nil, minRAM: 1, maxLatency: nil) == .fails(.ramMemory))
+        #expect(tier.verdict(minGPUMemory: nil, minRAM: nil, maxLatency: 1000) == .fails(.latency))
+        #expect(tier.verdict(minGPUMemory: nil, minRAM: nil, maxLatency: 1500.5) == .boundary)
+        #expect(tier.verdict(minGPUMemory: nil, minRAM: nil, maxLatency: 5000) == .satisfies)
     }
 }

@@ -156,7 +156,7 @@ func populate(_ fleet: InProcessFleet, count: Int, slots: Int = 4, model: String
         #expect(fleet.member(withKey: [2])?.miner.address == miner.address)
         let members = fleet.members { _ in true }
         let reloaded = makeFleet()
-        reloaded.load(members)
+        reloaded.load(members, at: t0)
         #expect(reloaded.member(withKey: [2])?.miner.address == miner.address)
         var stored = members[0]
         stored.credential.lookup = [3]

@@ -33,7 +33,7 @@ func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet)
         let fleet = SharedFleet(
             local: makeFleet(), redis: RedisClient(configuration: configuration, logger: Logger(label: "test")), namespace: namespace,
             source: FixedSource(members: members), clock: ManualClock(t0), logger: Logger(label: "test"))
-        fleet.load(members)
+        fleet.load(members, at: t0)
         return fleet
     }
     return (instance(), instance())

@@ -6,6 +6,7 @@ import Logging
 import PoolHubCore
 import PoolHubTestSupport
 import PoolHubLive
+import PoolHubStore
 @testable import PoolHubServer
 import Testing
 
@@ -15,6 +16,8 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-grace-\(UUID().uuidString)/hub.sqlite").path
         var configuration = try HubConfiguration.load(environment: ["DATABASE_URL": "sqlite:" + path])
         configuration.heartbeatTTL = 45
+        // Every heartbeat stored: the grace is exactly one TTL (coalescing widens it, see below).
+        configuration.heartbeatPersistInterval = 0
         let logger = Logger(label: "test")
         let clock = ManualClock(t0)
         let before = try await Hub.open(configuration, clock: clock, logger: logger)
@@ -44,5 +47,36 @@ import Testing
         #expect(ledger.onlineSeconds == 45)
         #expect(ledger.observedSeconds == 45)
         #expect(ledger.accountedUntil == t0.addingTimeInterval(1200))
+    }
+
+    /// Heartbeats stored at most once a minute: a miner heartbeating every 15 s until a crash has a
+    /// stored heartbeat up to a minute old, and still comes back online (the grace reaches back as far).
+    @Test func coalescedHeartbeatsKeepMinersOnlineThroughARestart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-grace-\(UUID().uuidString)/hub.sqlite").path
+        var configuration = try HubConfiguration.load(environment: ["DATABASE_URL": "sqlite:" + path])
+        configuration.heartbeatTTL = 45
+        configuration.heartbeatPersistInterval = 60
+        let logger = Logger(label: "test")
+        let clock = ManualClock(t0)
+        let before = try await Hub.open(configuration, clock: clock, logger: logger)
+        try await Application(router: buildRouter(before)).test(.router) { client in
+            let token = try await client.register("steady")
+            // Written (coming online) at t0, then coalesced: the next write would fall due at t0 + 60.
+            for _ in 0..<4 {
+                #expect(try await client.heartbeat("steady", token: token) == .ok)
+                clock.advance(by: 15)
+            }
+        }
+        // A crash at t0 + 59: the heartbeats of t0 + 15 … t0 + 45 never reached storage.
+        clock.advance(by: -1)
+        let stored = try #require(try await before.store.loadMiner(MinerAddress("steady")!))
+        #expect(stored.status?.lastHeartbeatAt == t0)
+        clock.advance(by: 30)
+        let after = try await Hub.open(configuration, clock: clock, logger: logger)
+        try await Application(router: buildRouter(after)).test(.router) { client in
+            let body = #"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#
+            let answer = try await client.match(body)
+            #expect(miners(answer.json).compactMap { $0["address"] as? String } == ["steady"])
+        }
     }
 }

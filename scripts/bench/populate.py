@@ -1,7 +1,9 @@
-"""Registers N miners across 20 models, sends each a heartbeat, and writes their tokens for wrk."""
+"""Registers N miners across 20 models (SLOTS slots each, default 8), sends each a heartbeat, and writes their tokens for wrk.
+Usage: populate.py URL N OUT [SLOTS]"""
 import http.client, json, sys, urllib.parse
 
 url, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+slots = int(sys.argv[4]) if len(sys.argv) > 4 else 8
 parts = urllib.parse.urlparse(url)
 conn = http.client.HTTPConnection(parts.hostname, parts.port)
 def post(path, body, token=None):
@@ -20,7 +22,7 @@ for i in range(count):
     token = post("/api/v1/miners/register", {
         "address": address, "endpoint": "http://10.0.%d.%d:8080" % (i // 256 % 256, i % 256),
         "capabilities": {"models": ["model-%d" % (i % 20)], "gpu_memory": [8192, 16384, 24576, 81920][i % 4],
-                         "max_concurrent_jobs": 8},
+                         "max_concurrent_jobs": slots},
         "stake": i % 50000})["token"]
     post("/api/v1/miners/%s/status" % address, {"available": True, "current_load": i % 3}, token)
     tokens.append((address, token))

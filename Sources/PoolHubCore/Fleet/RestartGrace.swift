@@ -11,10 +11,14 @@ package import Foundation
 package struct RestartGrace: Sendable {
     package var heartbeat: HeartbeatPolicy
     package var decay: Decay
+    /// How much older than the miner's real last heartbeat the stored one may be (heartbeats are
+    /// stored coalesced): a stored heartbeat keeps its miner online that much longer.
+    package var slack: TimeInterval
 
-    package init(heartbeat: HeartbeatPolicy, decay: Decay) {
+    package init(heartbeat: HeartbeatPolicy, decay: Decay, slack: TimeInterval = 0) {
         self.heartbeat = heartbeat
         self.decay = decay
+        self.slack = slack
     }
 
     /// The grace end (nil: none) and uptime of a listed miner whose last heartbeat was `lastHeartbeatAt`,
@@ -22,11 +26,10 @@ package struct RestartGrace: Sendable {
     package func resume(
         lastHeartbeatAt beat: Date?, uptime: UptimeLedger, lastSeen: Date?, at now: Date
     ) -> (graceUntil: Date?, uptime: UptimeLedger) {
-        guard let beat, let lastSeen, lastSeen < now, heartbeat.isOnline(lastHeartbeatAt: beat, at: lastSeen) else {
-            return (nil, uptime)
-        }
-        let graceUntil = heartbeat.expiry(of: beat).addingTimeInterval(now.timeIntervalSince(lastSeen))
-        let resumed = uptime.extended(to: min(now, heartbeat.expiry(of: beat)), ttl: heartbeat.ttl, decay: decay).skipping(to: now)
+        let expiry = beat.map { heartbeat.expiry(of: $0).addingTimeInterval(slack) }
+        guard let expiry, let lastSeen, lastSeen < now, lastSeen < expiry else { return (nil, uptime) }
+        let graceUntil = expiry.addingTimeInterval(now.timeIntervalSince(lastSeen))
+        let resumed = uptime.extended(to: min(now, expiry), ttl: heartbeat.ttl + slack, decay: decay).skipping(to: now)
         return (graceUntil, resumed)
     }
 }

@@ -1,132 +1,159 @@
-// Per-model rankings of matchable miners, best score first.
+// Per-model rankings of the miners that can be matched now, split into requirement tiers.
 
-/// A miner's position in a ranking: best score first, then lowest slot, so every rank is unique.
-package struct Rank: Sendable, Equatable {
-    package var score: Double
-    package var slot: Int32
-
-    package init(score: Double, slot: Int32) {
-        self.score = score
-        self.slot = slot
-    }
-
-    /// True when `self` ranks before `other`.
-    @inlinable
-    package func precedes(_ other: Rank) -> Bool {
-        score != other.score ? score > other.score : slot < other.slot
-    }
-}
-
-/// Miners ordered by score, best first; insert and remove by binary search.
-package struct RankedList: Sendable {
-    package private(set) var ranks: [Rank] = []
-
-    package init() {}
-
-    private func insertionPoint(_ rank: Rank) -> Int {
-        var lo = 0
-        var hi = ranks.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if ranks[mid].precedes(rank) { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
-    }
-
-    package mutating func insert(_ rank: Rank) {
-        ranks.insert(rank, at: insertionPoint(rank))
-    }
-
-    package mutating func remove(_ rank: Rank) {
-        let i = insertionPoint(rank)
-        if i < ranks.count, ranks[i] == rank { ranks.remove(at: i) }
-    }
-
-    /// Moves `old` to where `new` belongs, shifting only the ranks between the two places, so the
-    /// small score changes of a result or a refresh cost little even in a long list.
-    package mutating func move(_ old: Rank, to new: Rank) {
-        let i = insertionPoint(old)
-        guard i < ranks.count, ranks[i] == old else { return insert(new) }
-        if new == old { return }
-        if new.precedes(old) {
-            let j = insertionPoint(new)
-            var k = i
-            while k > j {
-                ranks[k] = ranks[k - 1]
-                k -= 1
-            }
-            ranks[j] = new
-        } else {
-            let j = insertionPoint(new) - 1
-            var k = i
-            while k < j {
-                ranks[k] = ranks[k + 1]
-                k += 1
-            }
-            ranks[j] = new
-        }
-    }
-
-    /// Builds a list from unordered ranks in one sort.
-    package init(unordered: [Rank]) {
-        ranks = unordered.sorted { $0.precedes($1) }
-    }
-}
-
-/// The match pipeline's candidate source: for each model, and for the whole fleet, the miners
-/// that serve it ordered by score, so a match walks the best miners first and stops early.
+/// The match pipeline's candidate source. It holds only what can be matched now: a miner that is
+/// offline, unavailable, full or below a `[thresholds]` limit leaves every ranking it is in (and is
+/// counted under that reason) until an event brings it back. Each model's matchable miners are ranked
+/// by score, once whole and once per requirement tier, so a request with requirements merges only the
+/// tiers that can satisfy it. Every change costs O(models × log n); a match costs O(limit + tiers),
+/// plus the miners of the tiers its thresholds fall inside.
 package struct CandidateIndex: Sendable {
-    private var byModel: [String: RankedList] = [:]
-    private var everyone = RankedList()
+    /// What the index holds of one listed miner.
+    package struct Entry: Equatable, Sendable {
+        package var rank: Rank
+        package var models: [String]
+        package var tier: RequirementTier
+        /// nil: matchable now.
+        package var unmatchable: Unmatchable?
+
+        package init(rank: Rank, models: [String], tier: RequirementTier, unmatchable: Unmatchable?) {
+            self.rank = rank
+            self.models = models
+            self.tier = tier
+            self.unmatchable = unmatchable
+        }
+
+        /// How member `slot` of `members` is filed now; nil when it is not listed.
+        package init?(_ members: UnsafeBufferPointer<FleetMember>, slot: Int32, in context: FilterContext) {
+            let m = members[Int(slot)]
+            guard m.isListed else { return nil }
+            let candidate = Candidate(members, slot: slot, at: context.now)
+            self.init(
+                rank: Rank(score: m.card.score, slot: slot), models: m.miner.capabilities.models,
+                tier: RequirementTier(
+                    gpuMemory: candidate.gpuMemory, ramMemory: candidate.ramMemory, estimatedTimeMs: candidate.estimatedTimeMs),
+                unmatchable: Unmatchable.first(for: candidate, in: context))
+        }
+    }
+
+    /// One model's miners (or the whole fleet's): the matchable ones ranked, the rest counted by reason.
+    package struct Rankings: Sendable {
+        package private(set) var all = RankedList()
+        package private(set) var tiers: [RequirementTier: RankedList] = [:]
+        /// Listed miners, matchable or not.
+        package private(set) var listed = 0
+        private var unmatchable = [Int](repeating: 0, count: Unmatchable.allCases.count)
+
+        package func count(_ reason: Unmatchable) -> Int { unmatchable[reason.position] }
+
+        mutating func add(_ e: Entry) {
+            listed += 1
+            if let reason = e.unmatchable {
+                unmatchable[reason.position] += 1
+            } else {
+                all.insert(e.rank)
+                tiers[e.tier, default: RankedList()].insert(e.rank)
+            }
+        }
+
+        mutating func remove(_ e: Entry) {
+            listed -= 1
+            if let reason = e.unmatchable {
+                unmatchable[reason.position] -= 1
+            } else {
+                all.remove(e.rank)
+                tiers[e.tier]?.remove(e.rank)
+                if tiers[e.tier]?.isEmpty == true { tiers[e.tier] = nil }
+            }
+        }
+
+        /// Bulk start: matchable ranks sorted once per list.
+        init(_ entries: [Entry]) {
+            var byTier: [RequirementTier: [Rank]] = [:]
+            var ranks: [Rank] = []
+            for e in entries {
+                listed += 1
+                if let reason = e.unmatchable {
+                    unmatchable[reason.position] += 1
+                } else {
+                    ranks.append(e.rank)
+                    byTier[e.tier, default: []].append(e.rank)
+                }
+            }
+            all = RankedList(unordered: ranks)
+            tiers = byTier.mapValues(RankedList.init(unordered:))
+        }
+
+        init() {}
+    }
+
+    private var byModel: [String: Rankings] = [:]
+    private var everyone = Rankings()
+    private var entries: [Entry?] = []
 
     package init() {}
 
     /// Builds the index for many miners at once (start-up): one sort per list instead of an insert per miner.
-    package init(_ entries: [(slot: Int32, models: [String], score: Double)]) {
-        var byModel: [String: [Rank]] = [:]
-        for entry in entries {
-            for model in entry.models { byModel[model, default: []].append(Rank(score: entry.score, slot: entry.slot)) }
+    package init(_ entries: [Entry?]) {
+        self.entries = entries
+        var byModel: [String: [Entry]] = [:]
+        var listed: [Entry] = []
+        for case let e? in entries {
+            listed.append(e)
+            for model in e.models { byModel[model, default: []].append(e) }
         }
-        self.byModel = byModel.mapValues(RankedList.init(unordered:))
-        everyone = RankedList(unordered: entries.map { Rank(score: $0.score, slot: $0.slot) })
+        self.byModel = byModel.mapValues(Rankings.init)
+        everyone = Rankings(listed)
     }
 
-    package mutating func insert(slot: Int32, models: [String], score: Double) {
-        let rank = Rank(score: score, slot: slot)
-        everyone.insert(rank)
-        for model in models { byModel[model, default: RankedList()].insert(rank) }
-    }
+    package func entry(_ slot: Int32) -> Entry? { Int(slot) < entries.count ? entries[Int(slot)] : nil }
 
-    package mutating func remove(slot: Int32, models: [String], score: Double) {
-        let rank = Rank(score: score, slot: slot)
-        everyone.remove(rank)
-        for model in models {
-            byModel[model]?.remove(rank)
-            if byModel[model]?.ranks.isEmpty == true { byModel[model] = nil }
+    /// Files `slot` as `entry` (nil: not listed), moving it between rankings and counts as needed.
+    package mutating func set(_ slot: Int32, _ entry: Entry?) {
+        let i = Int(slot)
+        while entries.count <= i { entries.append(nil) }
+        let old = entries[i]
+        guard old != entry else { return }
+        if let old {
+            everyone.remove(old)
+            for model in old.models {
+                byModel[model]?.remove(old)
+                if byModel[model]?.listed == 0 { byModel[model] = nil }
+            }
         }
+        if let entry {
+            everyone.add(entry)
+            for model in entry.models { byModel[model, default: Rankings()].add(entry) }
+        }
+        entries[i] = entry
     }
 
-    /// Re-ranks a miner whose score changed.
-    package mutating func rescore(slot: Int32, models: [String], from old: Double, to new: Double) {
-        guard old != new else { return }
-        let from = Rank(score: old, slot: slot)
-        let to = Rank(score: new, slot: slot)
-        everyone.move(from, to: to)
-        for model in models { byModel[model]?.move(from, to: to) }
+    /// The rankings of each of `models`; the whole fleet's when `models` is empty.
+    package func rankings(for models: [String]) -> [Rankings] {
+        models.isEmpty ? [everyone] : models.compactMap { byModel[$0] }
     }
 
-    /// Candidates for `model`, best first; every indexed miner when `model` is nil.
-    package func ranking(for model: String?) -> [Rank] {
-        guard let model else { return everyone.ranks }
-        return byModel[model]?.ranks ?? []
-    }
-
-    /// Indexed miners that serve none of `models` (none when `models` is empty). Counted for one model
-    /// only: for several it would cost a pass over the fleet, so they report 0.
+    /// Listed miners that serve none of `models` (none when `models` is empty). Counted for one model
+    /// only: for several it would need a pass over the fleet, so they report 0.
     package func countNotServing(_ models: [String]) -> Int {
-        models.count == 1 ? count - ranking(for: models[0]).count : 0
+        models.count == 1 ? everyone.listed - (byModel[models[0]]?.listed ?? 0) : 0
     }
 
-    /// Number of indexed (matchable) miners.
-    package var count: Int { everyone.ranks.count }
+    /// Matchable miners.
+    package var matchableCount: Int { everyone.all.count }
+    /// Listed miners, matchable or not.
+    package var listedCount: Int { everyone.listed }
+}
+
+extension Unmatchable {
+    /// Position in `allCases`, for counting in an array.
+    var position: Int {
+        switch self {
+        case .offline: 0
+        case .unavailable: 1
+        case .atCapacity: 2
+        case .successRate: 3
+        case .slow: 4
+        case .availability: 5
+        }
+    }
 }

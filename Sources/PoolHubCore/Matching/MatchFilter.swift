@@ -119,15 +119,14 @@ package struct AvailabilityThreshold: MatchFilter {
 }
 
 extension MatchRequest {
-    /// The filters this request needs, cheapest and most selective first; `excluded` are the slots of `exclude`.
-    package func filters(excluded: Set<Int32>) -> [any MatchFilter] {
-        var list: [any MatchFilter] = [OnlineFilter(), AvailableFilter()]
+    /// The request's own filters, for miners that are matchable now (`Unmatchable`): its `exclude`
+    /// list (`excluded` holds their slots), then its requirements.
+    package func requirementFilters(excluded: Set<Int32>) -> [any MatchFilter] {
+        var list: [any MatchFilter] = []
         if !excluded.isEmpty { list.append(ExcludeFilter(slots: excluded)) }
         if let minGPUMemory { list.append(GPUMemoryFilter(minimum: minGPUMemory)) }
         if let minRAM { list.append(RAMFilter(minimum: minRAM)) }
-        list.append(CapacityFilter())
         if let maxLatency { list.append(LatencyFilter(maxLatency: maxLatency)) }
-        list += [SuccessRateThreshold(), ResponseTimeThreshold(), AvailabilityThreshold()] as [any MatchFilter]
         return list
     }
 }

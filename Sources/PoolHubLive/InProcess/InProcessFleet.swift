@@ -6,13 +6,24 @@ import Synchronization
 
 /// The default hot state: the whole fleet in this process behind one lock, so a match filters,
 /// ranks and reserves in one critical section and two matches can never take the same slot.
+///
+/// The candidate index holds what can be matched now. Every event that can change a miner's
+/// matchability (a heartbeat, a reservation or its release, a result, a rescore, a registration)
+/// files the miner again (`reindex`); what changes by time alone (a heartbeat or a reservation
+/// expiring) is driven by the expiry queue, advanced to the caller's time before each operation.
 package final class InProcessFleet: LiveState {
     fileprivate struct State {
+        let policy: FleetPolicy
+        /// The latest time an operation brought; what operations without a time of their own use.
+        var now = Date.distantPast
         var members: [FleetMember] = []
         var slots: [MinerAddress: Int32] = [:]
         /// Members by their credential's lookup digest, for requests that carry only a token.
         var slotsByKey: [[UInt8]: Int32] = [:]
         var index = CandidateIndex()
+        var expiries = ExpiryQueue()
+        /// Miners that went offline, until storage takes them (`takeOfflineTransitions`).
+        var wentOffline: [OfflineTransition] = []
         var reservations: [ReservationID: Reservation] = [:]
         var reservationByJob: [String: ReservationID] = [:]
         /// Breaks near-ties between candidates.
@@ -26,25 +37,20 @@ package final class InProcessFleet: LiveState {
 
     package init(policy: FleetPolicy, rng: SplitMix64 = SplitMix64()) {
         self.policy = policy
-        self.state = Mutex(State(rng: rng))
+        self.state = Mutex(State(policy: policy, rng: rng))
     }
 
-    private func filterContext(at now: Date) -> FilterContext {
-        FilterContext(now: now, heartbeat: policy.heartbeat, thresholds: policy.scorer.config.thresholds)
-    }
-
-    package func load(_ members: [FleetMember]) {
+    package func load(_ members: [FleetMember], at now: Date) {
         state.withLock { s in
-            s = State(rng: s.rng, secure: s.secure)
+            s = State(policy: s.policy, now: now, rng: s.rng, secure: s.secure)
             s.members = members
             for (i, member) in members.enumerated() {
                 s.slots[member.miner.address] = Int32(i)
                 if let key = member.credential.lookup { s.slotsByKey[key] = Int32(i) }
             }
-            s.index = CandidateIndex(
-                members.enumerated().filter { $0.element.isListed }.map {
-                    (Int32($0.offset), $0.element.miner.capabilities.models, $0.element.card.score)
-                })
+            let entries = (0..<members.count).map { s.entry(Int32($0)) }
+            s.index = CandidateIndex(entries)
+            for i in members.indices { s.schedule(Int32(i)) }
         }
     }
 
@@ -75,16 +81,16 @@ package final class InProcessFleet: LiveState {
                 member.stats = current.stats
                 member.card = current.card
             }
-            if current.isListed { s.unindex(slot) }
             s.rekey(slot, from: current.credential, to: member.credential)
             s.members[i] = member
-            if member.isListed { s.index(slot) }
+            s.reindex(slot)
         }
     }
 
     package func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) {
         let scorer = policy.scorer
         state.withLock { s in
+            s.advance(to: now)
             guard let slot = s.slots[miner.address] else {
                 let card = scorer.card(stats: stats, uptime: UptimeLedger(), stake: miner.stake, at: now)
                 s.append(
@@ -92,7 +98,6 @@ package final class InProcessFleet: LiveState {
                 return
             }
             let i = Int(slot)
-            if s.members[i].isListed { s.unindex(slot) }
             var member = s.members[i]
             s.rekey(slot, from: member.credential, to: credential)
             member.miner = miner
@@ -100,18 +105,19 @@ package final class InProcessFleet: LiveState {
             member.deregisteredAt = nil
             member.card = scorer.card(stats: member.stats, uptime: member.uptime, stake: miner.stake, at: now)
             s.members[i] = member
-            s.index(slot)
+            s.reindex(slot)
         }
     }
 
     @discardableResult
     package func deregister(_ address: MinerAddress, at now: Date) -> Bool {
         state.withLock { s in
+            s.advance(to: now)
             guard let slot = s.slots[address] else { return false }
             guard s.members[Int(slot)].isListed else { return true }
-            s.unindex(slot)
             s.members[Int(slot)].deregisteredAt = now
             for lease in s.members[Int(slot)].leases { s.forget(lease.id) }
+            s.reindex(slot)
             return true
         }
     }
@@ -120,18 +126,21 @@ package final class InProcessFleet: LiveState {
         let ttl = policy.heartbeat.ttl
         let decay = policy.scorer.config.decay
         return state.withLock { s in
+            s.advance(to: status.lastHeartbeatAt)
             guard let slot = s.slots[address] else { return nil }
             let i = Int(slot)
             let ledger = s.members[i].uptime.recordingHeartbeat(at: status.lastHeartbeatAt, ttl: ttl, decay: decay)
             s.members[i].uptime = ledger
             if let previous = s.members[i].status, previous.lastHeartbeatAt > status.lastHeartbeatAt { return ledger }
             s.members[i].status = status
+            s.reindex(slot)
             return ledger
         }
     }
 
     package func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) {
         state.withLock { s in
+            s.advance(to: now)
             if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
         }
         takeStats(stats, of: address, at: now)
@@ -156,6 +165,7 @@ package final class InProcessFleet: LiveState {
             s.members[Int(slot)].leases.append(reservation)
             s.reservations[reservation.id] = reservation
             if let jobID = reservation.jobID { s.reservationByJob[jobID] = reservation.id }
+            s.reindex(slot)
         }
     }
 
@@ -194,10 +204,11 @@ package final class InProcessFleet: LiveState {
     }
 
     package func match(_ request: MatchRequest, at now: Date) -> MatchResult {
-        let context = filterContext(at: now)
         let pipeline = policy.pipeline
         let ttl = policy.reservationTTL
         return state.withLock { s in
+            s.advance(to: now)
+            let context = s.context(at: now)
             var request = request
             var held: MatchedMiner?
             if request.reserve, let jobID = request.jobID, let id = s.reservationByJob[jobID],
@@ -223,13 +234,19 @@ package final class InProcessFleet: LiveState {
                 let reservation = s.reserve(first, jobID: request.jobID, at: now, ttl: ttl)
                 miners[0].reservation = reservation
             }
-            if held != nil, let n = selection.rejected["excluded"] { selection.rejected["excluded"] = n > 1 ? n - 1 : nil }
+            if let held, let slot = s.slots[held.address], s.index.entry(slot)?.unmatchable == nil,
+                let n = selection.rejected["excluded"]
+            {
+                // The job's own miner was excluded only so that it is not listed twice.
+                selection.rejected["excluded"] = n > 1 ? n - 1 : nil
+            }
             return MatchResult(miners: miners, rejected: selection.rejected)
         }
     }
 
     package func release(_ id: ReservationID, at now: Date) -> Reservation? {
         state.withLock { s in
+            s.advance(to: now)
             guard let reservation = s.reservations[id], reservation.isLive(at: now) else { return nil }
             s.forget(id)
             return reservation
@@ -237,6 +254,13 @@ package final class InProcessFleet: LiveState {
     }
 
     package func sharedStateCheck() -> DependencyCheck? { nil }
+
+    package func takeOfflineTransitions() -> [OfflineTransition] {
+        state.withLock { s in
+            defer { s.wentOffline = [] }
+            return s.wentOffline
+        }
+    }
 
     package func refreshScores(at now: Date) {
         let scorer = policy.scorer
@@ -255,11 +279,9 @@ package final class InProcessFleet: LiveState {
         }
     }
 
+    /// Applies what expired by `now` (heartbeats, reservations), from the expiry queue.
     package func sweep(at now: Date) {
-        state.withLock { s in
-            let expired = s.reservations.values.filter { !$0.isLive(at: now) }.map(\.id)
-            for id in expired { s.forget(id) }
-        }
+        state.withLock { s in s.advance(to: now) }
     }
 
     package func members(where predicate: (FleetMember) -> Bool) -> [FleetMember] {
@@ -294,12 +316,16 @@ package final class InProcessFleet: LiveState {
 }
 
 extension InProcessFleet.State {
+    func context(at now: Date) -> FilterContext {
+        FilterContext(now: now, heartbeat: policy.heartbeat, thresholds: policy.scorer.config.thresholds)
+    }
+
     fileprivate mutating func append(_ member: FleetMember) {
         let slot = Int32(members.count)
         members.append(member)
         slots[member.miner.address] = slot
         if let key = member.credential.lookup { slotsByKey[key] = slot }
-        if member.isListed { index(slot) }
+        reindex(slot)
     }
 
     /// Files `slot` under its new credential's lookup digest instead of the old one's.
@@ -309,24 +335,43 @@ extension InProcessFleet.State {
         if let key = new.lookup { slotsByKey[key] = slot }
     }
 
-    fileprivate mutating func index(_ slot: Int32) {
-        let m = members[Int(slot)]
-        index.insert(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+    /// What the index should hold of member `slot` now: nil when it is not listed.
+    fileprivate func entry(_ slot: Int32) -> CandidateIndex.Entry? {
+        let context = context(at: now)
+        return members.withUnsafeBufferPointer { CandidateIndex.Entry($0, slot: slot, in: context) }
     }
 
-    fileprivate mutating func unindex(_ slot: Int32) {
+    /// Files member `slot` again after anything about it changed, and schedules its next expiry.
+    fileprivate mutating func reindex(_ slot: Int32) {
+        index.set(slot, entry(slot))
+        schedule(slot)
+    }
+
+    fileprivate mutating func schedule(_ slot: Int32) {
         let m = members[Int(slot)]
-        index.remove(slot: slot, models: m.miner.capabilities.models, score: m.card.score)
+        if m.isListed, let next = m.nextExpiry(at: now, heartbeat: policy.heartbeat) { expiries.schedule(slot, at: next) }
+    }
+
+    /// Moves time forward to `time`: every member whose heartbeat or reservation expired by then is
+    /// filed again (an expired reservation is forgotten).
+    fileprivate mutating func advance(to time: Date) {
+        if time > now { now = time }
+        while let slot = expiries.popDue(at: now) {
+            for lease in members[Int(slot)].leases where !lease.isLive(at: now) { forget(lease.id, reindexing: false) }
+            let wasOnline = index.entry(slot).map { $0.unmatchable != .offline } ?? false
+            reindex(slot)
+            let m = members[Int(slot)]
+            if wasOnline, index.entry(slot)?.unmatchable == .offline, let status = m.status {
+                let expiredAt = [policy.heartbeat.expiry(of: status.lastHeartbeatAt), m.graceUntil ?? .distantPast].max()!
+                wentOffline.append(OfflineTransition(address: m.miner.address, status: status, uptime: m.uptime, expiredAt: expiredAt))
+            }
+        }
     }
 
     /// Gives a member a new score card and moves it in the index.
     fileprivate mutating func rescore(_ slot: Int32, _ card: ScoreCard) {
-        let i = Int(slot)
-        let old = members[i].card.score
-        members[i].card = card
-        if members[i].isListed {
-            index.rescore(slot: slot, models: members[i].miner.capabilities.models, from: old, to: card.score)
-        }
+        members[Int(slot)].card = card
+        reindex(slot)
     }
 
     fileprivate func matched(_ slot: Int32, reservation: Reservation?) -> MatchedMiner {
@@ -338,19 +383,21 @@ extension InProcessFleet.State {
 
     fileprivate mutating func reserve(_ slot: Int32, jobID: String?, at now: Date, ttl: TimeInterval) -> Reservation {
         let i = Int(slot)
-        members[i].purgeExpiredLeases(at: now)
         let reservation = Reservation(
             id: ReservationID.random(using: &secure), address: members[i].miner.address, jobID: jobID,
             createdAt: now, expiresAt: now.addingTimeInterval(ttl))
         members[i].leases.append(reservation)
         reservations[reservation.id] = reservation
         if let jobID { reservationByJob[jobID] = reservation.id }
+        reindex(slot)
         return reservation
     }
 
-    fileprivate mutating func forget(_ id: ReservationID) {
+    fileprivate mutating func forget(_ id: ReservationID, reindexing: Bool = true) {
         guard let reservation = reservations.removeValue(forKey: id) else { return }
         if let jobID = reservation.jobID, reservationByJob[jobID] == id { reservationByJob[jobID] = nil }
-        if let slot = slots[reservation.address] { members[Int(slot)].leases.removeAll { $0.id == id } }
+        guard let slot = slots[reservation.address] else { return }
+        members[Int(slot)].leases.removeAll { $0.id == id }
+        if reindexing { reindex(slot) }
     }
 }

@@ -30,7 +30,7 @@ extension SharedFleet {
                 let members = try await source.fleet()
                 let reservations = try await liveReservations()
                 let beats = try await liveHeartbeats(of: members.filter(\.isListed).map(\.miner.address))
-                local.load(members)
+                local.load(members, at: clock.now())
                 for (address, status) in beats { _ = local.recordStatus(status, of: address) }
                 for reservation in reservations { local.mirror(reservation) }
                 await loadScoreCache()

@@ -40,7 +40,7 @@ package final class SharedFleet: LiveState {
 
     // MARK: Reads, from this instance's memory
 
-    package func load(_ members: [FleetMember]) { local.load(members) }
+    package func load(_ members: [FleetMember], at now: Date) { local.load(members, at: now) }
     package func member(_ address: MinerAddress) -> FleetMember? { local.member(address) }
     package func member(withKey lookup: [UInt8]) -> FleetMember? { local.member(withKey: lookup) }
 
@@ -58,6 +58,7 @@ package final class SharedFleet: LiveState {
     package func scores() -> [(address: MinerAddress, score: Double)] { local.scores() }
     package func summary(at now: Date) -> FleetSummary { local.summary(at: now) }
     package func sweep(at now: Date) { local.sweep(at: now) }
+    package func takeOfflineTransitions() -> [OfflineTransition] { local.takeOfflineTransitions() }
 
     // MARK: Writes, announced to the other instances
 

@@ -46,6 +46,7 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     let clock = hub.clock
     let scheduler = hub.scheduler
     let sla = hub.sla
+    let heartbeats = hub.heartbeats
     var services: [any Service] = [
         BackgroundLoop(name: "scheduler-lock") { await scheduler.run() },
         PeriodicTask(name: "score-refresh", interval: .seconds(hub.configuration.scoring.updateInterval), logger: logger) {
@@ -56,8 +57,12 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
             guard scheduler.isHeld else { return }
             _ = try await sla.collect()
         },
-        PeriodicTask(name: "reservation-expiry", interval: .seconds(5), logger: logger) {
-            live.sweep(at: clock.now())
+        // Expiries come due in the hot state by time; this also stores them and the coalesced heartbeats.
+        PeriodicTask(
+            name: "heartbeat-persistence", interval: .seconds(1), logger: logger,
+            atShutdown: { try await heartbeats.flush(at: clock.now(), everything: true) }
+        ) {
+            try await heartbeats.flush(at: clock.now())
         },
         BillingSyncService(sync: hub.billing, scheduler: scheduler, clock: clock, logger: logger),
     ]

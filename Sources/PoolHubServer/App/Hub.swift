@@ -21,6 +21,8 @@ package struct Hub: Sendable {
     package let startedAt: Date
     let metrics: HubMetrics
     let sla: SLAMonitor
+    /// When heartbeats reach storage.
+    let heartbeats: HeartbeatPersistence
     /// Counts match requests for billing (group commit).
     let meter: APICallMeter
     /// Sends the usage outbox to the coordinator.
@@ -36,7 +38,7 @@ package struct Hub: Sendable {
 
     var access: Access { Access(keys: configuration.apiKeys) }
     var registry: MinerRegistry {
-        MinerRegistry(store: store, live: live, clock: clock, heartbeat: configuration.heartbeat)
+        MinerRegistry(store: store, live: live, clock: clock, heartbeat: configuration.heartbeat, persistence: heartbeats)
     }
     var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics, meter: meter) }
     var results: ResultRecorder {
@@ -100,7 +102,9 @@ package struct Hub: Sendable {
         var redis: RedisClient?
         if let redisConfiguration = configuration.redis {
             let client = RedisClient(configuration: redisConfiguration, logger: logger)
-            let source = StoredFleet(store: store, scorer: scorer, heartbeat: configuration.heartbeat, clock: clock)
+            let source = StoredFleet(
+                store: store, scorer: scorer, heartbeat: configuration.heartbeat, persistInterval: configuration.heartbeatPersistInterval,
+                clock: clock)
             shared = SharedFleet(
                 local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock, logger: logger)
             live = shared!
@@ -109,6 +113,9 @@ package struct Hub: Sendable {
             logger.notice("REDIS_URL is not set: hot state stays in this process, so run only one hub instance on this database")
         }
         let metrics = HubMetrics()
+        let heartbeats = HeartbeatPersistence(
+            store: store, live: live, heartbeat: configuration.heartbeat, interval: configuration.heartbeatPersistInterval)
+        self.heartbeats = heartbeats
         self.configuration = configuration
         self.store = store
         self.live = live
@@ -117,7 +124,7 @@ package struct Hub: Sendable {
         self.startedAt = clock.now()
         self.metrics = metrics
         self.sla = SLAMonitor(
-            store: store, live: live, clock: clock, policy: configuration.sla, heartbeat: configuration.heartbeat,
+            store: store, live: live, heartbeats: heartbeats, clock: clock, policy: configuration.sla, heartbeat: configuration.heartbeat,
             retention: configuration.slaRetention, metrics: metrics)
         self.meter = APICallMeter(
             store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, logger: logger)
@@ -137,8 +144,10 @@ package struct Hub: Sendable {
         let applied = try await store.migrate()
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let scorer = Scorer(config: configuration.scoring, heartbeatTTL: configuration.heartbeatTTL)
-        let members = try await StoredFleet(store: store, scorer: scorer, heartbeat: configuration.heartbeat, clock: clock).fleet()
-        live.load(members)
+        let members = try await StoredFleet(
+            store: store, scorer: scorer, heartbeat: configuration.heartbeat, persistInterval: configuration.heartbeatPersistInterval, clock: clock
+        ).fleet()
+        live.load(members, at: clock.now())
         logger.info("fleet loaded", metadata: ["miners": "\(members.count)", "in_grace": "\(members.count { $0.graceUntil != nil })"])
     }
 

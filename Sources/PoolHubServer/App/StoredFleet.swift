@@ -10,6 +10,8 @@ struct StoredFleet: FleetSource {
     let store: any HubStore
     let scorer: Scorer
     let heartbeat: HeartbeatPolicy
+    /// How old a stored heartbeat may be although the miner was online (`HeartbeatPersistence`).
+    let persistInterval: TimeInterval
     let clock: any HubClock
 
     func fleet() async throws -> [FleetMember] {
@@ -25,7 +27,7 @@ struct StoredFleet: FleetSource {
     }
 
     private func restore(_ s: StoredMiner, lastSeen: Date?, at now: Date) -> FleetMember {
-        let (graceUntil, uptime) = RestartGrace(heartbeat: heartbeat, decay: scorer.config.decay).resume(
+        let (graceUntil, uptime) = RestartGrace(heartbeat: heartbeat, decay: scorer.config.decay, slack: persistInterval).resume(
             lastHeartbeatAt: s.deregisteredAt == nil ? s.status?.lastHeartbeatAt : nil, uptime: s.uptime, lastSeen: lastSeen, at: now)
         return FleetMember(
             miner: s.miner, credential: s.credential, stats: s.stats, uptime: uptime, status: s.status, graceUntil: graceUntil,

@@ -30,6 +30,8 @@ package struct HubConfiguration: Sendable {
     package var scoring = ScoringConfig.standard
     package var heartbeatTTL: TimeInterval = 45
     package var reservationTTL: TimeInterval = 600
+    /// A miner's heartbeat is stored at most this often, transitions aside (`HeartbeatPersistence`).
+    package var heartbeatPersistInterval: TimeInterval = 60
     package var defaultTenant = "default"
     package var apiKeys = APIKeys()
     package var sla = SLAPolicy()
@@ -91,6 +93,7 @@ package struct HubConfiguration: Sendable {
 
         c.heartbeatTTL = try env.double("HEARTBEAT_TTL_SECONDS", 1...86_400) ?? c.heartbeatTTL
         c.reservationTTL = try env.double("RESERVATION_TTL_SECONDS", 1...604_800) ?? c.reservationTTL
+        c.heartbeatPersistInterval = try env.double("HEARTBEAT_PERSIST_SECONDS", 0...86_400) ?? c.heartbeatPersistInterval
         if let tenant = env.string("DEFAULT_TENANT") {
             guard (1...128).contains(tenant.count) else { throw ConfigurationError("DEFAULT_TENANT", "must be 1..128 characters") }
             c.defaultTenant = tenant

@@ -18,6 +18,7 @@ struct MinerRegistry: Sendable {
     let live: any LiveState
     let clock: any HubClock
     let heartbeat: HeartbeatPolicy
+    let persistence: HeartbeatPersistence
 
     func member(_ address: MinerAddress) async throws -> FleetMember {
         guard let member = await live.lookup(address) else { throw HubError.minerNotFound(address.value) }
@@ -94,8 +95,13 @@ struct MinerRegistry: Sendable {
         guard let uptime = await live.recordStatus(status, of: member.miner.address) else {
             throw HubError.minerNotFound(member.miner.address.value)
         }
-        try await store.saveStatus(
-            status, uptime: uptime, onlineUntil: heartbeat.expiry(of: status.lastHeartbeatAt), of: member.miner.address)
+        // Coming online or changing availability is stored at once; the rest is coalesced.
+        let transition =
+            previous.map {
+                !heartbeat.isOnline(lastHeartbeatAt: $0.lastHeartbeatAt, graceUntil: member.graceUntil, at: status.lastHeartbeatAt)
+                    || $0.available != status.available
+            } ?? true
+        try await persistence.record(status, uptime: uptime, of: member.miner.address, transition: transition)
         return status
     }
 
@@ -115,6 +121,7 @@ struct MinerRegistry: Sendable {
         let now = clock.now()
         try await store.deregister(member.miner.address, at: now)
         await live.deregister(member.miner.address, at: now)
+        persistence.forget(member.miner.address)
     }
 
     private func profile(_ r: RegistrationRequest, stake: Int, registeredAt: Date) -> Miner {

@@ -22,6 +22,7 @@ struct SLAPassSummary: Sendable {
 final class SLAMonitor: Sendable {
     let store: any HubStore
     let live: any LiveState
+    let heartbeats: HeartbeatPersistence
     let clock: any HubClock
     let policy: SLAPolicy
     let heartbeat: HeartbeatPolicy
@@ -31,11 +32,12 @@ final class SLAMonitor: Sendable {
     private let last = Mutex<Date?>(nil)
 
     init(
-        store: any HubStore, live: any LiveState, clock: any HubClock, policy: SLAPolicy, heartbeat: HeartbeatPolicy, retention: TimeInterval,
-        metrics: HubMetrics
+        store: any HubStore, live: any LiveState, heartbeats: HeartbeatPersistence, clock: any HubClock, policy: SLAPolicy,
+        heartbeat: HeartbeatPolicy, retention: TimeInterval, metrics: HubMetrics
     ) {
         self.store = store
         self.live = live
+        self.heartbeats = heartbeats
         self.clock = clock
         self.policy = policy
         self.heartbeat = heartbeat
@@ -55,6 +57,8 @@ final class SLAMonitor: Sendable {
 
     private func pass() async throws -> SLAPassSummary {
         let now = clock.now()
+        // The online spells come from storage: first store what this instance has not yet.
+        try await heartbeats.flush(at: now, everything: true)
         let window = DateInterval(start: now.addingTimeInterval(-policy.window), end: now)
         let members = live.members { $0.isListed }
         async let spellsByMiner = store.onlineSpells(overlapping: window)

@@ -1,0 +1,112 @@
+// Miners ordered by score (Rank), in sorted chunks: O(log n + chunk) per insert and remove.
+
+/// A miner's position in a ranking: best score first, then lowest slot, so every rank is unique.
+package struct Rank: Sendable, Equatable {
+    package var score: Double
+    package var slot: Int32
+
+    package init(score: Double, slot: Int32) {
+        self.score = score
+        self.slot = slot
+    }
+
+    /// True when `self` ranks before `other`.
+    @inlinable
+    package func precedes(_ other: Rank) -> Bool {
+        score != other.score ? score > other.score : slot < other.slot
+    }
+}
+
+/// Ranks in order, best first, kept as a list of sorted chunks of at most `chunkLimit` ranks: a miner
+/// entering or leaving a ranking (it was reserved, released, went offline, was rescored) moves at most
+/// one chunk's worth of memory instead of the whole list, and a walk reads chunk after chunk in order.
+package struct RankedList: Sendable, Sequence {
+    private var chunks: [[Rank]] = []
+    package private(set) var count = 0
+
+    static let chunkLimit = 256
+
+    package init() {}
+
+    /// Builds a list from unordered ranks in one sort.
+    package init(unordered: [Rank]) {
+        let sorted = unordered.sorted { $0.precedes($1) }
+        chunks = stride(from: 0, to: sorted.count, by: Self.chunkLimit / 2).map {
+            Array(sorted[$0..<Swift.min(sorted.count, $0 + Self.chunkLimit / 2)])
+        }
+        count = sorted.count
+    }
+
+    package var isEmpty: Bool { count == 0 }
+    package var first: Rank? { chunks.first?.first }
+
+    /// The chunk `rank` belongs in: the first whose last rank does not precede it (or the last chunk).
+    private func chunk(for rank: Rank) -> Int {
+        var lo = 0
+        var hi = chunks.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if chunks[mid][chunks[mid].count - 1].precedes(rank) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    private static func insertionPoint(_ rank: Rank, in ranks: [Rank]) -> Int {
+        var lo = 0
+        var hi = ranks.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ranks[mid].precedes(rank) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    package mutating func insert(_ rank: Rank) {
+        count += 1
+        guard !chunks.isEmpty else {
+            chunks = [[rank]]
+            return
+        }
+        let c = chunk(for: rank)
+        chunks[c].insert(rank, at: Self.insertionPoint(rank, in: chunks[c]))
+        if chunks[c].count > Self.chunkLimit {
+            let half = Array(chunks[c][(Self.chunkLimit / 2)...])
+            chunks[c].removeLast(half.count)
+            chunks.insert(half, at: c + 1)
+        }
+    }
+
+    /// Removes `rank`; false when it is not in the list.
+    @discardableResult
+    package mutating func remove(_ rank: Rank) -> Bool {
+        guard !chunks.isEmpty else { return false }
+        let c = chunk(for: rank)
+        let i = Self.insertionPoint(rank, in: chunks[c])
+        guard i < chunks[c].count, chunks[c][i] == rank else { return false }
+        chunks[c].remove(at: i)
+        if chunks[c].isEmpty { chunks.remove(at: c) }
+        count -= 1
+        return true
+    }
+
+    package struct Iterator: IteratorProtocol {
+        let chunks: [[Rank]]
+        var c = 0
+        var i = 0
+
+        @inlinable
+        package mutating func next() -> Rank? {
+            while c < chunks.count {
+                if i < chunks[c].count {
+                    defer { i += 1 }
+                    return chunks[c][i]
+                }
+                c += 1
+                i = 0
+            }
+            return nil
+        }
+    }
+
+    package func makeIterator() -> Iterator { Iterator(chunks: chunks) }
+}

@@ -1,0 +1,149 @@
+// When heartbeats reach storage: transitions at once, the rest coalesced (HEARTBEAT_PERSIST_SECONDS).
+
+import Foundation
+import PoolHubCore
+import PoolHubLive
+import PoolHubStore
+import Synchronization
+
+/// Heartbeats are hot-state writes (as node leases are in Kubernetes): a heartbeat is answered once the
+/// hot state has it. Storage gets the transitions at once (a miner coming online, its availability
+/// changing, its heartbeat expiring) and otherwise at most one write per miner every `interval`, in
+/// batches (group commit).
+///
+/// A stored heartbeat promises the miner online until its expiry plus `interval` (`online_until`), so
+/// the online spell in storage runs on between coalesced writes, and an expiry is written as it
+/// happens with the exact time. What a `kill -9` can lose: heartbeat timestamps and reported load of
+/// at most the last `interval` seconds per miner; after a restart the restart grace reaches back that far.
+final class HeartbeatPersistence: Sendable {
+    private struct Pending {
+        var status: LiveStatus
+        var uptime: UptimeLedger
+    }
+
+    private struct State {
+        /// The newest heartbeat of each miner not written yet.
+        var pending: [MinerAddress: Pending] = [:]
+        /// When each miner's heartbeat was last written.
+        var writtenAt: [MinerAddress: Date] = [:]
+        /// Miners with a pending heartbeat, by when it falls due (in order: the interval is the same for all).
+        var due: [(address: MinerAddress, at: Date)] = []
+        var dueStart = 0
+        /// Expiries a failed write could not store, tried again first.
+        var unwrittenExpiries: [OfflineTransition] = []
+    }
+
+    private let state = Mutex(State())
+    private let store: any HubStore
+    private let live: any LiveState
+    private let heartbeat: HeartbeatPolicy
+    let interval: TimeInterval
+
+    init(store: any HubStore, live: any LiveState, heartbeat: HeartbeatPolicy, interval: TimeInterval) {
+        self.store = store
+        self.live = live
+        self.heartbeat = heartbeat
+        self.interval = interval
+    }
+
+    /// Until when a stored heartbeat keeps its miner online: its expiry, plus the time the next one may wait.
+    func promise(_ status: LiveStatus) -> Date { heartbeat.expiry(of: status.lastHeartbeatAt).addingTimeInterval(interval) }
+
+    /// Takes a heartbeat the hot state has recorded. A transition is written before this returns (after
+    /// any expiry that preceded it); so is a heartbeat of a miner not written for `interval`.
+    func record(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress, transition: Bool) async throws {
+        let now = status.lastHeartbeatAt
+        let writeNow = state.withLock { s -> Bool in
+            if transition || s.writtenAt[address].map({ now.timeIntervalSince($0) >= interval }) ?? true {
+                s.pending[address] = nil
+                return true
+            }
+            if s.pending.updateValue(Pending(status: status, uptime: uptime), forKey: address) == nil {
+                s.due.append((address, s.writtenAt[address]!.addingTimeInterval(interval)))
+            }
+            return false
+        }
+        guard writeNow else { return }
+        if transition { try await writeExpiries() }
+        try await store.saveStatus(status, uptime: uptime, onlineUntil: promise(status), of: address)
+        state.withLock { $0.writtenAt[address] = now }
+    }
+
+    /// Writes what is due by `now`: the expiries the hot state saw (it is advanced to `now` first), then
+    /// the coalesced heartbeats whose interval has passed (all of them with `everything`, as before an SLA pass).
+    func flush(at now: Date, everything: Bool = false) async throws {
+        live.sweep(at: now)
+        try await writeExpiries()
+        let batch = state.withLock { s -> [(MinerAddress, Pending)] in
+            var batch: [(MinerAddress, Pending)] = []
+            if everything {
+                batch = s.pending.map { ($0.key, $0.value) }
+                s.pending = [:]
+                s.due = []
+                s.dueStart = 0
+            } else {
+                while s.dueStart < s.due.count, s.due[s.dueStart].at <= now {
+                    let address = s.due[s.dueStart].address
+                    s.dueStart += 1
+                    if let pending = s.pending.removeValue(forKey: address) { batch.append((address, pending)) }
+                }
+                if s.dueStart > 4_096, s.dueStart * 2 > s.due.count {
+                    s.due.removeFirst(s.dueStart)
+                    s.dueStart = 0
+                }
+            }
+            return batch
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Concurrent saves of the same writer go out together (group commit).
+            for (address, pending) in batch {
+                group.addTask {
+                    try await self.store.saveStatus(
+                        pending.status, uptime: pending.uptime, onlineUntil: self.promise(pending.status), of: address)
+                }
+            }
+            try await group.waitForAll()
+        }
+        state.withLock { s in
+            for (address, pending) in batch { s.writtenAt[address] = pending.status.lastHeartbeatAt }
+        }
+    }
+
+    /// Forgets a deregistered miner.
+    func forget(_ address: MinerAddress) {
+        state.withLock { s in
+            s.pending[address] = nil
+            s.writtenAt[address] = nil
+        }
+    }
+
+    /// Writes each expiry the hot state reported, ending the miner's online spell when it really ended.
+    private func writeExpiries() async throws {
+        let fresh = live.takeOfflineTransitions()
+        let expired = state.withLock { s in
+            defer { s.unwrittenExpiries = [] }
+            return s.unwrittenExpiries + fresh
+        }
+        guard !expired.isEmpty else { return }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for transition in expired {
+                    group.addTask {
+                        try await self.store.saveStatus(
+                            transition.status, uptime: transition.uptime, onlineUntil: transition.expiredAt, of: transition.address)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            state.withLock { $0.unwrittenExpiries = expired + $0.unwrittenExpiries }
+            throw error
+        }
+        state.withLock { s in
+            for transition in expired
+            where s.pending[transition.address].map({ $0.status.lastHeartbeatAt <= transition.status.lastHeartbeatAt }) ?? false {
+                s.pending[transition.address] = nil
+            }
+        }
+    }
+}
