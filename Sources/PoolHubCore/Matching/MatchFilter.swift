@@ -31,6 +31,13 @@ package struct OnlineFilter: MatchFilter {
     }
 }
 
+/// An operator took the miner out of rotation (cordon, drain); it stays registered and heartbeating.
+package struct CordonFilter: MatchFilter {
+    package let name = "cordoned"
+    package init() {}
+    package func admits(_ m: Candidate, in c: FilterContext) -> Bool { !m.cordoned }
+}
+
 /// The miner said it takes work.
 package struct AvailableFilter: MatchFilter {
     package let name = "unavailable"
@@ -121,7 +128,8 @@ package struct AvailabilityThreshold: MatchFilter {
 extension MatchRequest {
     /// The filters this request needs, cheapest and most selective first; `excluded` are the slots of `exclude`.
     package func filters(excluded: Set<Int32>) -> [any MatchFilter] {
-        var list: [any MatchFilter] = [OnlineFilter(), AvailableFilter()]
+        // Cordon first: an operator's decision is the reason an operator wants to see.
+        var list: [any MatchFilter] = [CordonFilter(), OnlineFilter(), AvailableFilter()]
         if !excluded.isEmpty { list.append(ExcludeFilter(slots: excluded)) }
         if let minGPUMemory { list.append(GPUMemoryFilter(minimum: minGPUMemory)) }
         if let minRAM { list.append(RAMFilter(minimum: minRAM)) }

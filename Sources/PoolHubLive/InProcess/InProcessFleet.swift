@@ -116,6 +116,16 @@ package final class InProcessFleet: LiveState {
         }
     }
 
+    @discardableResult
+    package func setCordon(_ address: MinerAddress, cordonedAt: Date?) -> Bool {
+        state.withLock { s in
+            guard let slot = s.slots[address] else { return false }
+            // The member stays in the index: `CordonFilter` rejects it, so `rejected` counts it as cordoned.
+            s.members[Int(slot)].cordonedAt = cordonedAt
+            return true
+        }
+    }
+
     package func recordStatus(_ status: LiveStatus, of address: MinerAddress) -> UptimeLedger? {
         let ttl = policy.heartbeat.ttl
         let decay = policy.scorer.config.decay
