@@ -18,6 +18,7 @@ struct MinerRegistry: Sendable {
     let live: any LiveState
     let clock: any HubClock
     let heartbeat: HeartbeatPolicy
+    let metrics: HubMetrics
 
     func member(_ address: MinerAddress) async throws -> FleetMember {
         guard let member = await live.lookup(address) else { throw HubError.minerNotFound(address.value) }
@@ -96,6 +97,7 @@ struct MinerRegistry: Sendable {
         }
         try await store.saveStatus(
             status, uptime: uptime, onlineUntil: heartbeat.expiry(of: status.lastHeartbeatAt), of: member.miner.address)
+        metrics.recordHeartbeat()
         return status
     }
 
