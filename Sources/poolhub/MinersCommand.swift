@@ -20,7 +20,7 @@ struct MinersCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List registered miners (every page), best score first within a page.")
+        static let configuration = CommandConfiguration(abstract: "List registered miners (every page, by address).")
         @OptionGroup var admin: AdminOptions
         @Option(help: "Only miners serving this model.") var model: String?
         @Flag(help: "Only online miners.") var online = false
