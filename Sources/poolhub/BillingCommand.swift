@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 
 struct BillingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "billing", abstract: "Billing reports.", subcommands: [Usage.self])

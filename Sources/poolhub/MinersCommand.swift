@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 
 struct MinersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

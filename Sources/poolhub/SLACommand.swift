@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 
 struct SLACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "sla", abstract: "SLA reports.", subcommands: [Violations.self])

@@ -1,6 +1,8 @@
 import Foundation
 import PoolHubTestSupport
 import Testing
+import NIOCore
+import NIOHTTP1
 
 /// The admin commands of the `poolhub` binary against a real running hub (both passes of scripts/test.sh).
 @Suite(.serialized) struct AdminCLITests {
@@ -82,7 +84,8 @@ import Testing
         #expect(late.status == 1)
         #expect(late.output.contains("waiting for 1 reservation"), "\(late.output)")
         #expect(late.output.contains("still holds 1 reservations"), "\(late.output)")
-        async let drained = poolhub(["miners", "drain", "0xc1", "--every", "0.2"], hub: hub, environment: key)
+        let running = hub
+        async let drained = poolhub(["miners", "drain", "0xc1", "--every", "0.2"], hub: running, environment: key)
         try await Task.sleep(for: .milliseconds(600))
         let done = #"{"address": "0xc1", "status": "completed", "response_time_ms": 800}"#
         #expect(try await hub.send(.POST, "/api/v1/jobs/cli-1/result", json: done, key: Self.adminKey).status == 200)

@@ -1,6 +1,8 @@
 import Foundation
 import PoolHubTestSupport
 import Testing
+import NIOCore
+import NIOHTTP1
 
 #if canImport(Glibc)
     import Glibc

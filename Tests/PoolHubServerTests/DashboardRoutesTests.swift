@@ -3,6 +3,9 @@ import HTTPTypes
 import HummingbirdTesting
 @testable import PoolHubServer
 import Testing
+import NIOCore
+import NIOHTTP1
+import PoolHubTestSupport
 
 @Suite struct DashboardRoutesTests {
     @Test func theRingKeepsTheNewestSamplesOldestFirst() {

@@ -5,6 +5,8 @@ import PoolHubTestSupport
 @testable import PoolHubServer
 import Synchronization
 import Testing
+import NIOCore
+import NIOHTTP1
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,8 @@ import Foundation
 import NIOCore
 import Testing
 import Yams
+import NIOHTTP1
+import PoolHubTestSupport
 
 /// Debian's real `prometheus` (installed by scripts/test.sh) scrapes a live hub under a small load, with
 /// deploy/prometheus/alerts.yml loaded: every alert rule evaluates without error, and every panel of
@@ -70,7 +72,8 @@ struct PrometheusScrapeTests {
             guard let rules = try? await Self.loadedRules(api), rules.count == ruleList.count else { return false }
             return rules.allSatisfy { $0.health == "ok" }
         }
-        #expect(healthy, "rule health: \(String(describing: try? await Self.loadedRules(api)))")
+        let health = try? await Self.loadedRules(api)
+        #expect(healthy, "rule health: \(String(describing: health))")
 
         // Every Grafana panel: each expression evaluates, and the panel shows at least one series.
         let dashboard =

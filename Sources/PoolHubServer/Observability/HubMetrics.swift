@@ -51,7 +51,7 @@ final class HubMetrics: Sendable {
     func setDependencyUp(_ dependency: String, _ up: Bool) {
         registry.makeGauge(
             name: "poolhub_dependency_up", labels: [("dependency", dependency)], help: "Whether a dependency answered at this scrape (1) or not (0)"
-        ).set(up ? 1 : 0)
+        ).set(up ? 1.0 : 0.0)
     }
 
     /// CAPACITY_ALERT_THRESHOLD_PCT as a ratio, so alerts compare utilisation with the hub's own setting.
