@@ -10,6 +10,15 @@ struct AdminClient {
     let base: String
     let apiKey: String?
 
+    /// One client for the command's few calls. A refused connection fails at once instead of being retried
+    /// until the deadline: an operator who typed the wrong --url wants to know now. Never shut down: the
+    /// process ends with the command.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// A failure the command reports as one line and a non-zero exit.
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -27,7 +36,7 @@ struct AdminClient {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await Self.http.execute(request, timeout: .seconds(30))
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
             throw Failure(description: "cannot reach the hub at \(base): \(Self.reason(error))")

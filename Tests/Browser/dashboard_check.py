@@ -134,7 +134,7 @@ try:
 
     key_entered_at = None
     if key:
-        if not page.wait_for("document.body && document.body.dataset.needsKey === '1'"):
+        if not page.wait_for("!!document.body && document.body.dataset.needsKey === '1'"):
             problems.append("with API keys the page never asked for a key")
         else:
             visible = page.evaluate("getComputedStyle(document.getElementById('keyform')).display !== 'none'")
@@ -143,7 +143,7 @@ try:
             key_entered_at = len(page.events)
             page.evaluate(f"document.getElementById('key-input').value = {json.dumps(key)};"
                           "document.getElementById('key-form').requestSubmit(); true")
-    if not page.wait_for("document.body.dataset.ready === '1'", 30):
+    if not page.wait_for("!!document.body && document.body.dataset.ready === '1'", 30):
         problems.append("the dashboard never finished drawing: " + str(page.evaluate("document.getElementById('errors').textContent")))
     time.sleep(0.5)
     page.call("Runtime.evaluate", expression="1")  # collects the events that arrived meanwhile
@@ -219,7 +219,7 @@ try:
         # Asked once: a reload in the same tab finds the key in session storage and asks no more.
         page.call("Page.reload")
         time.sleep(0.5)
-        if not page.wait_for("document.body && document.body.dataset.ready === '1'", 30):
+        if not page.wait_for("!!document.body && document.body.dataset.ready === '1'", 30):
             problems.append("after a reload the dashboard did not draw with the stored key")
         if page.evaluate("document.body.dataset.needsKey === '1'"):
             problems.append("after a reload the page asked for the key again")

@@ -39,9 +39,9 @@ import NIOHTTP1
         #expect(try await hub.send(.POST, "/api/v1/miners/0xc1/status", json: "{}", token: token).status == 200)
 
         // Without a key: one line, non-zero exit. With POOLHUB_API_KEY or --api-key: a table.
-        let refused = try await poolhub(["status"], hub: hub)
+        let refused = try await poolhub(["miners", "list"], hub: hub)
         #expect(refused.status == 1)
-        #expect(refused.output.hasPrefix("poolhub: GET /api/v1/status: HTTP 401"), "\(refused.output)")
+        #expect(refused.output.hasPrefix("poolhub: GET /api/v1/miners?limit=500: HTTP 401 unauthorized"), "\(refused.output)")
         #expect(refused.output.split(separator: "\n").count == 1, "\(refused.output)")
         let status = try await poolhub(["status", "--api-key", Self.adminKey], hub: hub)
         #expect(status.status == 0, "\(status.output)")

@@ -13,6 +13,7 @@ enum DashboardPage {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Pool Hub dashboard</title>
+        <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http%3A//www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%232f6fdf'/%3E%3C/svg%3E">
         <style>
         :root { --fg:#1d2430; --muted:#5b6575; --line:#d8dde5; --bg:#f6f7f9; --card:#fff; --a:#2f6fdf; --b:#d9822b; --c:#2e9b5f; --d:#b8396b; --warn:#c0392b; }
         * { box-sizing: border-box; }
@@ -32,6 +33,8 @@ enum DashboardPage {
         th, td { text-align:left; padding:3px 6px; border-bottom:1px solid var(--line); }
         td.n, th.n { text-align:right; font-variant-numeric: tabular-nums; }
         svg { width:100%; height:auto; display:block; }
+        section { overflow-x:auto; }
+        #violations td { white-space:nowrap; }
         svg text { font-size:10px; fill:var(--muted); }
         .legend { font-size:12px; color:var(--muted); margin-top:4px; }
         .legend i { display:inline-block; width:10px; height:3px; margin:0 4px 3px 10px; vertical-align:middle; }
@@ -122,7 +125,7 @@ enum DashboardPage {
 
         // A line plot: `lines` are {name, color, values}; `band` is {lower, upper, color}; `threshold` a y value.
         function plot(id, times, lines, opts) {
-          const W = 560, H = 200, L = 52, R = 12, T = 10, B = 28;
+          const W = 560, H = 210, L = 52, R = 12, T = 20, B = 28;
           const el = document.getElementById(id);
           const points = lines.reduce((n, l) => n + l.values.filter(v => v != null).length, 0);
           el.dataset.points = String(points);
@@ -131,24 +134,28 @@ enum DashboardPage {
           let ys = lines.flatMap(l => l.values).filter(v => v != null);
           if (opts.band) ys = ys.concat(opts.band.upper.filter(v => v != null));
           if (opts.threshold != null) ys.push(opts.threshold);
-          let y1 = Math.max(...ys, opts.min1 ?? 0), y0 = Math.min(0, ...ys);
-          if (y1 === y0) y1 = y0 + 1;
-          y1 = y1 * 1.08;
+          let y0 = Math.min(0, ...ys);
+          const top = Math.max(...ys, opts.min1 ?? 0);
+          // Round steps (1, 2 or 5 × 10^n), so the axis reads 0, 5, 10 rather than 0, 2.6, 5.2.
+          const rough = (top - y0 || 1) / 4, power = Math.pow(10, Math.floor(Math.log10(rough)));
+          const step = [1, 2, 5, 10].map(m => m * power).find(v => v >= rough);
+          const y1 = y0 + step * Math.max(1, Math.ceil((top - y0) / step));
           const x = t => L + (t - t0) / (t1 - t0) * (W - L - R);
           const y = v => T + (1 - (v - y0) / (y1 - y0)) * (H - T - B);
           let svg = `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.label)}">`;
-          for (let i = 0; i <= 4; i++) {
-            const v = y0 + (y1 - y0) * i / 4;
+          for (let v = y0; v <= y1 + step / 2; v += step) {
             svg += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eef0f3"/>`;
-            svg += `<text x="${L - 4}" y="${y(v) + 3}" text-anchor="end">${fmt(v, opts.digits)}</text>`;
+            svg += `<text x="${L - 4}" y="${y(v) + 3}" text-anchor="end">${fmt(v, step < 1 ? 3 : 0)}</text>`;
           }
+          const seconds = t1 - t0 < 10 * 60 * 1000;
           for (let i = 0; i <= 4; i++) {
             const t = t0 + (t1 - t0) * i / 4;
-            const d = new Date(t);
-            svg += `<text x="${x(t)}" y="${H - 12}" text-anchor="middle">${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}</text>`;
+            const d = new Date(t), two = n => String(n).padStart(2, "0");
+            const label = `${two(d.getHours())}:${two(d.getMinutes())}` + (seconds ? `:${two(d.getSeconds())}` : "");
+            svg += `<text x="${x(t)}" y="${H - 12}" text-anchor="middle">${label}</text>`;
           }
           svg += `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#9aa3b2"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#9aa3b2"/>`;
-          svg += `<text x="4" y="${T + 4}" text-anchor="start">${esc(opts.unit)}</text>`;
+          svg += `<text x="${L - 4}" y="${T - 8}" text-anchor="end">${esc(opts.unit)}</text>`;
           if (opts.band) {
             const b = opts.band, up = [], down = [];
             b.times.forEach((t, i) => { if (b.upper[i] != null) { up.push(`${x(t)},${y(b.upper[i])}`); down.unshift(`${x(t)},${y(b.lower[i])}`); } });
@@ -217,7 +224,7 @@ enum DashboardPage {
             : `no forecast yet (${forecast.method || "no data"}: it needs 48 hours of capacity snapshots)`;
 
           document.querySelector("#violations tbody").innerHTML = violations.map(v =>
-            `<tr><td>${esc(v.miner_id ?? "fleet")}</td><td>${esc(v.violation_type)}</td><td>${esc(v.severity)}</td><td class="n">${fmt(v.value, 1)}</td><td class="n">${fmt(v.threshold, 1)}</td><td>${esc(v.started_at)}</td></tr>`
+            `<tr><td>${esc(v.miner_id ?? "fleet")}</td><td>${esc(v.violation_type)}</td><td>${esc(v.severity)}</td><td class="n">${fmt(v.value, 1)}</td><td class="n">${fmt(v.threshold, 1)}</td><td>${esc(String(v.started_at).replace("T", " ").slice(0, 16))}</td></tr>`
           ).join("") || `<tr><td colspan="6" class="empty">none open</td></tr>`;
           text("violation-count-hidden", violations.length);
 
