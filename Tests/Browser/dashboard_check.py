@@ -171,6 +171,12 @@ try:
             problems.append(f"{plot}: axes are not labelled ({axes} labels)")
     if not page.evaluate("document.querySelectorAll('#plot-capacity line.threshold').length"):
         problems.append("the capacity plot has no threshold line")
+    forecast = get_json("/sla/capacity/forecast?hours=24")
+    if forecast.get("points"):
+        if not page.evaluate("document.querySelectorAll('#plot-capacity polygon.band').length"):
+            problems.append("the forecast has points but the capacity plot draws no forecast band")
+        if not page.evaluate("document.querySelectorAll('#plot-capacity path.series[data-name=forecast]').length"):
+            problems.append("the forecast has points but the capacity plot draws no forecast line")
     violations = get_json("/sla/violations?resolved=false")
     rows = page.evaluate("document.querySelectorAll('#violations tbody tr').length")
     if violations and rows != len(violations):
@@ -224,7 +230,7 @@ try:
         if page.evaluate("document.body.dataset.needsKey === '1'"):
             problems.append("after a reload the page asked for the key again")
     drawn = page.evaluate("['plot-fleet','plot-rates','plot-latency','plot-capacity'].map(p => p + '=' + document.getElementById(p).dataset.points).join(' ')")
-    print(f"dashboard: {drawn}; numbers {shown}; {len(requests)} requests; screenshot {shot}")
+    print(f"dashboard: {drawn}; forecast {forecast.get('method')} with {len(forecast.get('points') or [])} points; numbers {shown}; {len(requests)} requests; screenshot {shot}")
 finally:
     browser.terminate()
     try:

@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import PoolHubStore
+@testable import PoolHubServer
 import PoolHubTestSupport
 import Testing
 import NIOCore
@@ -19,8 +22,13 @@ struct BusyHub {
 
     static let adminKey = "admin-key-for-browsers"
 
-    /// Starts the hub (its own fresh database and namespace in the shared pass) and gives it work.
-    static func start(keys: Bool, metrics: Bool = false, extra: [String: String] = [:]) async throws -> BusyHub {
+    /// Starts the hub (its own fresh database and namespace in the shared pass) and gives it work. With
+    /// `capacityHistory` its database first gets a week of capacity snapshots ending now, so the forecast has points.
+    static func start(
+        keys: Bool, metrics: Bool = false, capacityHistory: Bool = false, extra: [String: String] = [:]
+    ) async throws
+        -> BusyHub
+    {
         var environment = try await SharedTestServers.freshEnvironment()
         environment["HISTORY_SAMPLE_SECONDS"] = "1"
         if keys { environment["POOLHUB_API_KEYS"] = "admin:\(adminKey),coordinator:coordinator-key-42" }
@@ -29,6 +37,14 @@ struct BusyHub {
         environment.merge(extra) { $1 }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-busy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if environment["DATABASE_URL"] == nil { environment["DATABASE_URL"] = "sqlite:\(directory.path)/hub.sqlite" }
+        if capacityHistory {
+            let seeding = try await Hub.open(try HubConfiguration.load(environment: environment), logger: Logger(label: "seed"))
+            let now = Date()
+            let week = syntheticWeek(from: now.addingTimeInterval(-168 * 3_600))
+            _ = try await seeding.store.recordSLAPass(SLAPassRecord(at: now, samples: [], snapshots: week, pruneBefore: .distantPast))
+            await seeding.close()
+        }
         let process = try await HubProcess.start(in: directory, environment: environment)
         let key = keys ? adminKey : nil
         var tokens: [String: String] = [:]

@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized, .enabled(if: onCI || toolPath("chromium") != nil, "needs Debian's chromium (scripts/test.sh installs it)"))
 struct DashboardBrowserTests {
     func check(keys: Bool) async throws {
-        let hub = try await BusyHub.start(keys: keys)
+        let hub = try await BusyHub.start(keys: keys, capacityHistory: true)
         defer { hub.stop() }
         let artifacts = repositoryRoot.appendingPathComponent(".build/test-artifacts")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
