@@ -11,10 +11,15 @@ struct Table {
 
     mutating func add(_ cells: String...) { rows.append(cells) }
 
+    /// Plain decimal numbers only: `Double("0xabc")` parses a hex float, and a miner address is no number.
+    static func isNumber(_ text: String) -> Bool {
+        !text.isEmpty && text.allSatisfy { "0123456789.-".contains($0) } && Double(text) != nil
+    }
+
     var text: String {
         let all = [header] + rows
         let widths = header.indices.map { i in all.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0 }
-        let numeric = header.indices.map { i in !rows.isEmpty && rows.allSatisfy { i < $0.count && Double($0[i]) != nil } }
+        let numeric = header.indices.map { i in !rows.isEmpty && rows.allSatisfy { i < $0.count && Self.isNumber($0[i]) } }
         return all.map { row in
             header.indices.map { i in
                 let cell = i < row.count ? row[i] : ""

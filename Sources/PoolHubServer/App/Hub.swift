@@ -61,7 +61,7 @@ package struct Hub: Sendable {
     var hotStateName: String { shared == nil ? "in_process" : "redis" }
     /// `embedded` (SQLite, in process), `single` (PostgreSQL, in process: one instance) or `shared` (PostgreSQL + Redis).
     var modeName: String { shared != nil ? "shared" : (storageName == "sqlite" ? "embedded" : "single") }
-    package var log: Logger { logger }
+    var log: Logger { logger }
 
     /// Assembles the hub; nothing is opened yet. Storage answers once `storageServices` run (in the
     /// application's service group: see `HubService`), and `start()` then readies the hub.
