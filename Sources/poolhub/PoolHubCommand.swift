@@ -74,9 +74,11 @@ struct Serve: AsyncParsableCommand {
             try await services.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
             await hub.close()
-            // One clean line, not a dump: the usual cause is another process on the port.
-            FileHandle.standardError.write(
-                Data("poolhub: cannot listen on \(host):\(configuration.port): \(String(cString: strerror(error.errnoCode)))\n".utf8))
+            // One clean line, not a dump: the usual cause is another process on the port. The error does not say
+            // which listener failed, so with METRICS_PORT both are named.
+            var address = "\(host):\(configuration.port)"
+            if let metrics = configuration.metricsPort { address += " (API) or \(host):\(metrics) (METRICS_PORT)" }
+            FileHandle.standardError.write(Data("poolhub: cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))\n".utf8))
             throw ExitCode(69)  // EX_UNAVAILABLE
         } catch {
             await hub.close()
