@@ -44,9 +44,9 @@ swift build --build-tests
 
 # The dashboard tests keep their screenshots here (dashboard-{embedded,shared}-{open,keys}.png).
 mkdir -p .build/test-artifacts
-# The suites that drive chromium, Prometheus and the CLI against real hubs run on their own after the rest of each
+# The suites that drive chromium, Prometheus, the CLI and the logs of real hubs run on their own after the rest of each
 # pass: run in parallel with the timing-sensitive multi-instance and Redis tests on a 2-core machine, they starve them.
-heavy='DashboardBrowserTests|PrometheusScrapeTests|AdminCLITests'
+heavy='DashboardBrowserTests|PrometheusScrapeTests|AdminCLITests|OperatorLogTests'
 
 echo "=== pass 1/2: embedded (SQLite + in-process) ==="
 env "${test_env[@]/#/-u}" swift test --skip "$heavy"
