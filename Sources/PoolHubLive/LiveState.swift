@@ -22,6 +22,9 @@ package protocol LiveState: Sendable {
     func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) async
     /// Takes a miner out of matching for good and releases its reservations; false when unknown.
     @discardableResult func deregister(_ address: MinerAddress, at now: Date) async -> Bool
+    /// Cordons a miner (`cordonedAt` set: kept out of matching) or uncordons it (nil); false when unknown.
+    /// Storage holds the cordon first; this announces it like a registration change.
+    @discardableResult func setCordon(_ address: MinerAddress, cordonedAt: Date?) async -> Bool
     /// Records a heartbeat; returns the updated uptime ledger to persist, nil for an unknown miner.
     func recordStatus(_ status: LiveStatus, of address: MinerAddress) async -> UptimeLedger?
     /// Takes newer job statistics and the job's result: rescores the miner and releases the job's slot.

@@ -11,11 +11,14 @@ package struct StoredMiner: Sendable, Equatable {
     package var uptime: UptimeLedger
     package var status: LiveStatus?
     package var deregisteredAt: Date?
+    /// Set while an operator keeps the miner out of matching.
+    package var cordonedAt: Date?
 
     package init(
         miner: Miner, credential: MinerCredential, stats: MinerStats, uptime: UptimeLedger, status: LiveStatus?,
-        deregisteredAt: Date?
+        deregisteredAt: Date?, cordonedAt: Date? = nil
     ) {
+        self.cordonedAt = cordonedAt
         self.miner = miner
         self.credential = credential
         self.stats = stats
@@ -50,6 +53,8 @@ package protocol HubStore: SLAStore, UsageStore {
     /// Updates a known miner's profile and credential and clears any deregistration.
     func updateMiner(_ miner: Miner, credential: MinerCredential, at now: Date) async throws
     func deregister(_ address: MinerAddress, at now: Date) async throws
+    /// Cordons a miner (`cordonedAt` set) or uncordons it (nil); a re-registration leaves it as it is.
+    func setCordon(_ address: MinerAddress, cordonedAt: Date?, at now: Date) async throws
     /// Keeps the latest status; an older heartbeat never overwrites a newer one. The miner counts as
     /// online until `onlineUntil` (its heartbeat's expiry); a heartbeat after that starts a new online spell.
     func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws

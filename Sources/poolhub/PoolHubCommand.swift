@@ -1,9 +1,10 @@
-// The poolhub command line: serve and migrate.
+// The poolhub command line: serve and migrate, and the admin commands that talk to a running hub.
 
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PoolHubServer
 import ServiceLifecycle
 
@@ -16,8 +17,10 @@ struct PoolHubCommand: AsyncParsableCommand {
             Settings come from the environment and from a .env file in the working directory (the real \
             environment wins): API_HOST, API_PORT, DATABASE_URL, METRICS_PORT, LOG_LEVEL, POOLHUB_API_KEYS, \
             HEARTBEAT_TTL_SECONDS, RESERVATION_TTL_SECONDS, SCORING_CONFIG and the rest listed in README.md.
+            The admin commands (status, miners, match, sla, billing) talk HTTP to a running hub: --url (or \
+            POOLHUB_URL, default http://127.0.0.1:8000), --api-key (or POOLHUB_API_KEY), --json for the raw answer.
             """,
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, StatusCommand.self, MinersCommand.self, MatchCommand.self, SLACommand.self, BillingCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -58,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = try options.load()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        bootstrapLogging(configuration.logFormat)
         var logger = Logger(label: "poolhub")
         logger.logLevel = configuration.logLevel
         let hub = try Hub(configuration, logger: logger)
@@ -68,11 +72,28 @@ struct Serve: AsyncParsableCommand {
         }
         do {
             try await services.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            await hub.close()
+            // One clean line, not a dump: the usual cause is another process on the port. The error does not say
+            // which listener failed, so with METRICS_PORT both are named.
+            var address = "\(host):\(configuration.port)"
+            if let metrics = configuration.metricsPort { address += " (API) or \(host):\(metrics) (METRICS_PORT)" }
+            FileHandle.standardError.write(Data("poolhub: cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))\n".utf8))
+            throw ExitCode(69)  // EX_UNAVAILABLE
         } catch {
             await hub.close()
             throw error
         }
         await hub.close()
+        logger.notice("stopped")
+    }
+}
+
+/// Log lines as LOG_FORMAT says: swift-log's text lines, or one JSON object a line.
+func bootstrapLogging(_ format: LogFormat) {
+    switch format {
+    case .text: break
+    case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
     }
 }
 
@@ -85,6 +106,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
+        bootstrapLogging(configuration.logFormat)
         var logger = Logger(label: "poolhub")
         logger.logLevel = configuration.logLevel
         let hub = try Hub(configuration, logger: logger)

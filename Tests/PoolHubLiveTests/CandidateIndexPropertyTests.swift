@@ -4,7 +4,7 @@ import PoolHubLive
 import Testing
 
 /// The candidate index against a brute-force scan of the whole fleet, through randomized sequences of
-/// registrations, heartbeats, expiries, reservations, releases, results, rescoring and deregistrations
+/// registrations, heartbeats, expiries, reservations, releases, results, rescoring, cordons and deregistrations
 /// (seeded, on a manual clock). After every step, matches for random requests must return exactly what
 /// the scan returns: the same miners in the same order (under the same seeded tie-break) and the same
 /// `rejected` counts.
@@ -141,6 +141,9 @@ import Testing
                 fleet.deregister(pick(addresses), at: now)
             case 88..<92:  // a score refresh
                 fleet.refreshScores(at: now)
+            case 92..<95:  // an operator cordons or uncordons a miner
+                guard !addresses.isEmpty else { continue }
+                fleet.setCordon(pick(addresses), cordonedAt: chance(60) ? now : nil)
             default:  // a reserve-free match, checked against the scan
                 break
             }

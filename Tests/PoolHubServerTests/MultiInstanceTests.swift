@@ -51,6 +51,41 @@ struct MultiInstanceTests {
         #expect(gone, "A still matched the miner deregistered through B")
     }
 
+    @Test func aCordonThroughOneInstanceStopsMatchesOnTheOtherWithinASecond() async throws {
+        let hubs = try await cluster()
+        defer { hubs.forEach { $0.stop() } }
+        let (a, b) = (hubs[0], hubs[1])
+        let token = try await register("0xc0de", on: a)
+        #expect(try await a.send(.POST, "/api/v1/miners/0xc0de/status", json: "{}", token: token).status == 200)
+        #expect(await eventually(within: .seconds(1)) { (try? await matchedAddresses(on: b)) == ["0xc0de"] })
+
+        #expect(try await a.send(.POST, "/api/v1/miners/0xc0de/cordon").status == 200)
+        let stopped = await eventually(within: .seconds(1)) { (try? await matchedAddresses(on: b))?.isEmpty == true }
+        #expect(stopped, "B still matched the miner cordoned through A")
+        #expect(try await b.send(.GET, "/api/v1/miners/0xc0de").json["cordoned"] as? Bool == true)
+        // Heartbeats through B keep it online and do not lift the cordon.
+        #expect(try await b.send(.POST, "/api/v1/miners/0xc0de/status", json: "{}", token: token).status == 200)
+        #expect(try await matchedAddresses(on: a).isEmpty)
+
+        #expect(try await b.send(.POST, "/api/v1/miners/0xc0de/uncordon").status == 200)
+        #expect(await eventually(within: .seconds(1)) { (try? await matchedAddresses(on: a)) == ["0xc0de"] })
+    }
+
+    @Test func aTokenResetThroughOneInstanceLocksTheOldTokenOutOfTheOther() async throws {
+        let hubs = try await cluster()
+        defer { hubs.forEach { $0.stop() } }
+        let (a, b) = (hubs[0], hubs[1])
+        let old = try await register("0xbeef", on: a)
+        #expect(try await b.send(.POST, "/api/v1/miners/0xbeef/status", json: "{}", token: old).status == 200)
+        let reset = try await a.send(.POST, "/api/v1/miners/0xbeef/reset-token")
+        let new = try #require(reset.json["token"] as? String)
+        let refused = await eventually(within: .seconds(1)) {
+            (try? await b.send(.POST, "/api/v1/miners/0xbeef/status", json: "{}", token: old).status) == 401
+        }
+        #expect(refused, "B still took the old token")
+        #expect(try await b.send(.POST, "/api/v1/miners/0xbeef/status", json: "{}", token: new).status == 200)
+    }
+
     /// An AITBC heartbeat names its miner by its key alone: an instance that has not heard of the miner
     /// yet finds it in PostgreSQL.
     @Test func anAITBCMinerRegisteredThroughOneInstanceHeartbeatsThroughTheOther() async throws {

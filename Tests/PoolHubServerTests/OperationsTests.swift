@@ -108,6 +108,8 @@ import Testing
         let served: Set<String> = [
             "/health", "/api/v1/status", "/metrics", "/openapi.json", "/api/v1/miners/register", "/api/v1/miners",
             "/api/v1/miners/{address}", "/api/v1/miners/{address}/status", "/api/v1/miners/{address}/score", "/api/v1/match",
+            "/api/v1/miners/{address}/cordon", "/api/v1/miners/{address}/uncordon", "/api/v1/miners/{address}/drain",
+            "/api/v1/miners/{address}/reset-token", "/dashboard", "/api/v1/history",
             "/api/v1/reservations/{id}", "/api/v1/jobs/{job_id}/result", "/sla/metrics", "/sla/metrics/{miner_id}",
             "/sla/metrics/collect", "/sla/violations", "/sla/capacity/snapshots", "/sla/capacity/forecast", "/sla/capacity/recommendations",
             "/v1/sla/status", "/v1/sla/metrics", "/v1/sla/metrics/{miner_id}", "/v1/sla/metrics/collect", "/v1/sla/violations",

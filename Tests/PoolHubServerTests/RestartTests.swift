@@ -22,6 +22,8 @@ final class HubProcess: Sendable {
     }
 
     /// Runs `poolhub serve` and waits for its "listening" line (port 0 lets the kernel pick).
+    var url: String { "http://127.0.0.1:\(port)" }
+
     static func start(in directory: URL, environment: [String: String] = [:]) async throws -> HubProcess {
         let process = Process()
         process.executableURL = binary
@@ -66,7 +68,7 @@ final class HubProcess: Sendable {
     }
 
     func send(
-        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil
+        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil, key: String? = nil
     ) async throws
         -> (status: UInt, json: [String: Any], headers: HTTPHeaders)
     {
@@ -77,6 +79,7 @@ final class HubProcess: Sendable {
             request.body = .bytes(ByteBuffer(string: json))
         }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let key { request.headers.add(name: "X-API-Key", value: key) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]

@@ -123,11 +123,11 @@ extension TestClientProtocol {
             func gauge(_ series: String) -> Double? {
                 metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.dropFirst(series.count + 1)) }
             }
-            #expect(gauge(#"poolhub_sla_response_time_ms{miner_id="0xslow",stat="mean"}"#) == 1_300)
-            #expect(abs(try #require(gauge(#"poolhub_sla_response_time_ms{miner_id="0xslow",stat="p95"}"#)) - 2_380) < 1e-6)
+            #expect(gauge(#"poolhub_sla_response_time_seconds{miner_id="0xslow",stat="mean"}"#) == 1.3)
+            #expect(abs(try #require(gauge(#"poolhub_sla_response_time_seconds{miner_id="0xslow",stat="p95"}"#)) - 2.38) < 1e-9)
             #expect(metrics.contains(#"poolhub_sla_violations_total{type="response_time_ms"} 1"#))
             #expect(metrics.contains(#"poolhub_sla_violations_total{type="uptime_pct"} 0"#))
-            #expect(metrics.contains(#"poolhub_sla_uptime_pct{miner_id="0xslow"} 100.0"#))
+            #expect(metrics.contains(#"poolhub_sla_uptime_ratio{miner_id="0xslow"} 1.0"#))
         }
     }
 

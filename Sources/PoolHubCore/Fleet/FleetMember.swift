@@ -18,12 +18,15 @@ package struct FleetMember: Sendable {
     package var credential: MinerCredential
     /// Set once the miner deregistered: it is kept for reads and history, never matched.
     package var deregisteredAt: Date?
+    /// Set while an operator has cordoned the miner: it stays registered and heartbeating, but is never matched.
+    package var cordonedAt: Date?
 
     package init(
         miner: Miner, credential: MinerCredential, stats: MinerStats, uptime: UptimeLedger, status: LiveStatus?,
-        graceUntil: Date? = nil, card: ScoreCard, deregisteredAt: Date? = nil
+        graceUntil: Date? = nil, card: ScoreCard, deregisteredAt: Date? = nil, cordonedAt: Date? = nil
     ) {
         self.deregisteredAt = deregisteredAt
+        self.cordonedAt = cordonedAt
         self.miner = miner
         self.credential = credential
         self.stats = stats
@@ -36,6 +39,8 @@ package struct FleetMember: Sendable {
     package var score: Double { card.score }
 
     package var isListed: Bool { deregisteredAt == nil }
+
+    package var isCordoned: Bool { cordonedAt != nil }
 
     package func reservedSlots(at now: Date) -> Int {
         var n = 0

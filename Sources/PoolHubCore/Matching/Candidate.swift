@@ -21,6 +21,7 @@ package struct Candidate: Sendable, Equatable {
     package var observedResponseTimeMs: Double?
     package var observedSeconds: Double
     package var observedAvailability: Double?
+    package var cordoned: Bool
 
     /// Reads member `slot` in place.
     package init(_ members: UnsafeBufferPointer<FleetMember>, slot: Int32, at now: Date) {
@@ -41,6 +42,7 @@ package struct Candidate: Sendable, Equatable {
         observedResponseTimeMs = members[i].stats.observedResponseTimeMs
         observedSeconds = members[i].uptime.observedSeconds
         observedAvailability = members[i].uptime.observedAvailability
+        cordoned = members[i].cordonedAt != nil
     }
 
     package var hasFreeSlot: Bool { usedSlots < maxConcurrentJobs }

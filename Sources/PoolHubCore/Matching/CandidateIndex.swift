@@ -148,12 +148,13 @@ extension Unmatchable {
     /// Position in `allCases`, for counting in an array.
     var position: Int {
         switch self {
-        case .offline: 0
-        case .unavailable: 1
-        case .atCapacity: 2
-        case .successRate: 3
-        case .slow: 4
-        case .availability: 5
+        case .cordoned: 0
+        case .offline: 1
+        case .unavailable: 2
+        case .atCapacity: 3
+        case .successRate: 4
+        case .slow: 5
+        case .availability: 6
         }
     }
 }

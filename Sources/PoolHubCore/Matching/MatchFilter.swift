@@ -31,6 +31,13 @@ package struct OnlineFilter: MatchFilter {
     }
 }
 
+/// An operator took the miner out of rotation (cordon, drain); it stays registered and heartbeating.
+package struct CordonFilter: MatchFilter {
+    package let name = "cordoned"
+    package init() {}
+    package func admits(_ m: Candidate, in c: FilterContext) -> Bool { !m.cordoned }
+}
+
 /// The miner said it takes work.
 package struct AvailableFilter: MatchFilter {
     package let name = "unavailable"

@@ -6,6 +6,8 @@ package import Foundation
 /// a miner is counted under the first that holds. Anything else (a requirement of the request, its
 /// `exclude` list) is judged per request; see `MatchRequest.requirementFilters`.
 package enum Unmatchable: String, CaseIterable, Sendable {
+    /// An operator took it out of rotation (cordon, drain): the reason an operator wants to see first.
+    case cordoned
     case offline
     case unavailable
     case atCapacity = "at_capacity"
@@ -16,6 +18,7 @@ package enum Unmatchable: String, CaseIterable, Sendable {
     /// The filter that tells this reason.
     package var filter: any MatchFilter {
         switch self {
+        case .cordoned: CordonFilter()
         case .offline: OnlineFilter()
         case .unavailable: AvailableFilter()
         case .atCapacity: CapacityFilter()

@@ -122,6 +122,17 @@ package final class InProcessFleet: LiveState {
         }
     }
 
+    @discardableResult
+    package func setCordon(_ address: MinerAddress, cordonedAt: Date?) -> Bool {
+        state.withLock { s in
+            guard let slot = s.slots[address] else { return false }
+            // It leaves the rankings and is counted under `cordoned` until uncordoned.
+            s.members[Int(slot)].cordonedAt = cordonedAt
+            s.reindex(slot)
+            return true
+        }
+    }
+
     package func recordStatus(_ status: LiveStatus, of address: MinerAddress) -> UptimeLedger? {
         let ttl = policy.heartbeat.ttl
         let decay = policy.scorer.config.decay

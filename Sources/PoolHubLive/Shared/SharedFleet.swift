@@ -74,6 +74,14 @@ package final class SharedFleet: LiveState {
         return known
     }
 
+    @discardableResult
+    package func setCordon(_ address: MinerAddress, cordonedAt: Date?) async -> Bool {
+        let known = local.setCordon(address, cordonedAt: cordonedAt)
+        // The others read the miner again from storage, as after a registration change.
+        await announce([], .miner(address))
+        return known
+    }
+
     package func recordStatus(_ status: LiveStatus, of address: MinerAddress) async -> UptimeLedger? {
         guard let ledger = local.recordStatus(status, of: address) else { return nil }
         let ttl = Int((local.policy.heartbeat.ttl * 1000).rounded(.up))

@@ -13,8 +13,9 @@ package func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: hub.metrics))
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(rejections: hub.rejections))
     router.addRoutes(OperationsController(overview: HubOverview(hub: hub)).endpoints)
+    router.addRoutes(DashboardController(history: hub.fleetHistory, access: hub.access).endpoints)
     router.addRoutes(
         MinerController(registry: hub.registry, access: hub.access, clock: hub.clock).endpoints, atPath: "/api/v1/miners")
     router.addRoutes(
@@ -64,6 +65,10 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
         ) {
             try await heartbeats.flush(at: clock.now())
         },
+        // Every instance keeps its own history: the dashboard shows the instance it is served by.
+        PeriodicTask(name: "history-sample", interval: .seconds(hub.configuration.historySampleInterval), logger: logger) {
+            [history = hub.history] in history.sample()
+        },
         BillingSyncService(sync: hub.billing, scheduler: scheduler, clock: clock, logger: logger),
     ]
     if let shared = hub.shared {
@@ -79,6 +84,10 @@ package func buildApplication(
     -> some ApplicationProtocol
 {
     var services = backgroundServices(hub, logger: logger)
+    // The server's own info lines ("Server started…", "Shutting down") would repeat ours: at the default
+    // level it says only what matters; LOG_LEVEL=debug shows everything.
+    var serverLogger = logger
+    if serverLogger.logLevel == .info { serverLogger.logLevel = .notice }
     if let metricsPort = hub.configuration.metricsPort {
         let metricsRouter = Router(context: HubRequestContext.self)
         metricsRouter.addRoutes(OperationsController(overview: HubOverview(hub: hub)).endpoints)
@@ -86,17 +95,32 @@ package func buildApplication(
             Application(
                 router: metricsRouter,
                 configuration: .init(address: .hostname(hub.configuration.host, port: metricsPort), serverName: "poolhub-metrics"),
-                logger: logger))
+                logger: serverLogger))
     }
     if hub.configuration.apiKeys.isOpen {
         logger.warning("POOLHUB_API_KEYS is empty: the hub runs open, every caller may match and administer")
     }
+    let host = hub.configuration.host
     return Application(
         router: buildRouter(hub),
-        configuration: .init(address: .hostname(hub.configuration.host, port: hub.configuration.port), serverName: "poolhub"),
+        configuration: .init(address: .hostname(host, port: hub.configuration.port), serverName: "poolhub"),
         services: services,
-        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-        logger: logger)
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? 0
+            logger.notice("poolhub started", metadata: startupMetadata(hub, address: "\(host):\(port)"))
+            await onRunning(port)
+        },
+        logger: serverLogger)
+}
+
+/// What the start-up line says: mode, storage, hot state, keys on or off, fleet size, the address.
+func startupMetadata(_ hub: Hub, address: String) -> Logger.Metadata {
+    [
+        "mode": .string(hub.modeName), "storage": .string(hub.storageName), "hot_state": .string(hub.hotStateName),
+        "api_keys": .string(hub.configuration.apiKeys.isOpen ? "off" : "on"),
+        "miners": .stringConvertible(hub.live.summary(at: hub.clock.now()).total), "address": .string(address),
+        "version": .string(Hub.version),
+    ]
 }
 
 /// The hub and its storage in one service group that shuts down gracefully on SIGTERM and SIGINT:
@@ -124,6 +148,12 @@ struct HubService: Service {
 
     func run() async throws {
         try await hub.start()
-        try await application?.run()
+        guard let application else { return }
+        let logger = hub.log
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            logger.notice("shutting down")
+        }
     }
 }

@@ -29,6 +29,10 @@ package struct Hub: Sendable {
     let billing: BillingSync
     let storageName: String
     let shared: SharedFleet?
+    /// The dashboard's recent history, and what samples it.
+    let history: HistorySampler
+    /// Warnings for refused and failed requests, rate-limited.
+    let rejections = RejectionLog()
     /// Storage that runs as a service of its own (PostgreSQL's connection pool); empty for SQLite.
     package let storageServices: [any Service]
     /// Brings up the storage services when the hub runs outside a service group (`open`).
@@ -38,7 +42,8 @@ package struct Hub: Sendable {
 
     var access: Access { Access(keys: configuration.apiKeys) }
     var registry: MinerRegistry {
-        MinerRegistry(store: store, live: live, clock: clock, heartbeat: configuration.heartbeat, persistence: heartbeats)
+        MinerRegistry(
+            store: store, live: live, clock: clock, heartbeat: configuration.heartbeat, persistence: heartbeats, metrics: metrics)
     }
     var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics, meter: meter) }
     var results: ResultRecorder {
@@ -51,7 +56,15 @@ package struct Hub: Sendable {
             store: store, clock: clock, horizonHours: configuration.capacityForecastHours,
             alertThresholdPct: configuration.capacityAlertThresholdPct)
     }
+    var fleetHistory: FleetHistory {
+        FleetHistory(
+            sampler: history, live: live, clock: clock, heartbeat: configuration.heartbeat,
+            sampleInterval: configuration.historySampleInterval, capacityAlertThresholdPct: configuration.capacityAlertThresholdPct)
+    }
     var hotStateName: String { shared == nil ? "in_process" : "redis" }
+    /// `embedded` (SQLite, in process), `single` (PostgreSQL, in process: one instance) or `shared` (PostgreSQL + Redis).
+    var modeName: String { shared != nil ? "shared" : (storageName == "sqlite" ? "embedded" : "single") }
+    var log: Logger { logger }
 
     /// Assembles the hub; nothing is opened yet. Storage answers once `storageServices` run (in the
     /// application's service group: see `HubService`), and `start()` then readies the hub.
@@ -131,6 +144,7 @@ package struct Hub: Sendable {
         self.billing = BillingSync(store: store, configuration: configuration.billing, clock: clock, metrics: metrics, logger: logger)
         self.storageName = storageName
         self.shared = shared
+        self.history = HistorySampler(ring: HistoryRing(), metrics: metrics, live: live, clock: clock)
         self.storageServices = storageServices
         self.standalone =
             standalone && !storageServices.isEmpty
@@ -148,7 +162,8 @@ package struct Hub: Sendable {
             store: store, scorer: scorer, heartbeat: configuration.heartbeat, persistInterval: configuration.heartbeatPersistInterval, clock: clock
         ).fleet()
         live.load(members, at: clock.now())
-        logger.info("fleet loaded", metadata: ["miners": "\(members.count)", "in_grace": "\(members.count { $0.graceUntil != nil })"])
+        // Debug only: the start-up line says the fleet's size.
+        logger.debug("fleet loaded", metadata: ["miners": "\(members.count)", "in_grace": "\(members.count { $0.graceUntil != nil })"])
     }
 
     /// Closes the connection to Redis and, for a hub from `open`, stops its storage services.

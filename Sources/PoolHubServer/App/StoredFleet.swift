@@ -31,6 +31,7 @@ struct StoredFleet: FleetSource {
             lastHeartbeatAt: s.deregisteredAt == nil ? s.status?.lastHeartbeatAt : nil, uptime: s.uptime, lastSeen: lastSeen, at: now)
         return FleetMember(
             miner: s.miner, credential: s.credential, stats: s.stats, uptime: uptime, status: s.status, graceUntil: graceUntil,
-            card: scorer.card(stats: s.stats, uptime: uptime, stake: s.miner.stake, at: now), deregisteredAt: s.deregisteredAt)
+            card: scorer.card(stats: s.stats, uptime: uptime, stake: s.miner.stake, at: now), deregisteredAt: s.deregisteredAt,
+            cordonedAt: s.cordonedAt)
     }
 }

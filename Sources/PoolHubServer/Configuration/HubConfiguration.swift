@@ -27,6 +27,10 @@ package struct HubConfiguration: Sendable {
     package var schedulerLockInterval: TimeInterval = 5
     package var metricsPort: Int?
     package var logLevel = Logger.Level.info
+    /// `text` (one readable line per event) or `json` (one JSON object per line, for Loki, Elasticsearch, journald).
+    package var logFormat = LogFormat.text
+    /// Seconds between the dashboard's history samples (the ring keeps `HistoryRing.capacity` of them).
+    package var historySampleInterval: TimeInterval = 10
     package var scoring = ScoringConfig.standard
     package var heartbeatTTL: TimeInterval = 45
     package var reservationTTL: TimeInterval = 600
@@ -59,6 +63,11 @@ package struct HubConfiguration: Sendable {
             }
             c.logLevel = parsed
         }
+        if let format = env.string("LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else { throw ConfigurationError("LOG_FORMAT", "must be text or json") }
+            c.logFormat = parsed
+        }
+        c.historySampleInterval = try env.double("HISTORY_SAMPLE_SECONDS", 1...3_600) ?? c.historySampleInterval
         if let url = env.string("DATABASE_URL") { c.storage = try storage(from: url) }
         c.databasePoolSize = try env.int("DATABASE_POOL_SIZE", 1...1_000) ?? c.databasePoolSize
         c.databaseTimeout = try env.double("DATABASE_TIMEOUT_SECONDS", 0.1...600) ?? c.databaseTimeout

@@ -1,32 +1,38 @@
-// Every failure answered in the API's error shape.
+// Every failure answered in the API's error shape; refusals and failures logged (rate-limited).
 
 import Hummingbird
 import Logging
 import PoolHubStore
 
 /// Turns every failure into the error shape of API.md. Internal failures are logged with the
-/// request id and answered 500 `internal`, never with their message.
+/// request id and answered 500 `internal`, never with their message. Each 401/403 and 5xx is also
+/// a warning with method, route, status, request id and reason, through the rate limit of `rejections`.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
+    let rejections: RejectionLog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let failure: APIError
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            return try error.response(from: request, context: context)
+            failure = error
         } catch let error as HubError {
-            return try APIError(error).response(from: request, context: context)
+            failure = APIError(error)
         } catch let error as StoreError {
             guard case .unavailable(let reason) = error else { throw error }
             // The process stays up; PostgreSQL's pool reconnects by itself.
-            context.logger.warning("storage unavailable", metadata: ["error": "\(reason)"])
-            return try APIError.unavailable("the database: \(reason)", retryAfter: 5).response(from: request, context: context)
+            failure = APIError.unavailable("the database: \(reason)", retryAfter: 5)
         } catch let error as HTTPError {
-            return try Self.translate(error).response(from: request, context: context)
+            failure = Self.translate(error)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            return try APIError.internalError.response(from: request, context: context)
+            failure = APIError.internalError
         }
+        rejections.record(
+            method: request.method.rawValue, route: context.endpointPath ?? request.uri.path, status: Int(failure.status.code),
+            reason: "\(failure.code): \(failure.message)", logger: context.logger)
+        return try failure.response(from: request, context: context)
     }
 
     private static func translate(_ error: HTTPError) -> APIError {

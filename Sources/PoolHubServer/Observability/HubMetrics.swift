@@ -13,6 +13,10 @@ final class HubMetrics: Sendable {
     private let matched: Counter
     private let matchDuration: DurationHistogram
     private let served = Atomic<Int>(0)
+    private let heartbeats: Counter
+    private let heartbeatCount = Atomic<Int>(0)
+    /// Match durations since the last history sample (the dashboard's p50 and p99).
+    let matchLatency = LatencyWindow()
     /// The gauges of the last SLA pass this instance ran, as exposition lines.
     private let slaGauges = Mutex<[UInt8]>([])
     private let billingSyncErrors: Counter
@@ -27,6 +31,7 @@ final class HubMetrics: Sendable {
                 .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(25),
             ],
             help: "Time to filter, rank and reserve for one match")
+        heartbeats = registry.makeCounter(name: "poolhub_heartbeats_total", help: "Miner status updates (heartbeats) accepted")
         billingSyncErrors = registry.makeCounter(
             name: "poolhub_billing_sync_errors_total",
             help: "Usage records the coordinator did not acknowledge on an attempt (retried failures and rejections)")
@@ -42,13 +47,33 @@ final class HubMetrics: Sendable {
 
     func setOutboxPending(_ count: Int) { outboxPending.set(Double(count)) }
 
+    /// 1 when a dependency answered at the last scrape, 0 when it did not (`database`, `redis`).
+    func setDependencyUp(_ dependency: String, _ up: Bool) {
+        registry.makeGauge(
+            name: "poolhub_dependency_up", labels: [("dependency", dependency)], help: "Whether a dependency answered at this scrape (1) or not (0)"
+        ).set(up ? 1.0 : 0.0)
+    }
+
+    /// CAPACITY_ALERT_THRESHOLD_PCT as a ratio, so alerts compare utilisation with the hub's own setting.
+    func setCapacityAlertThreshold(pct: Double) {
+        registry.makeGauge(name: "poolhub_capacity_alert_threshold_ratio", help: "CAPACITY_ALERT_THRESHOLD_PCT as a ratio 0..1").set(pct / 100)
+    }
+
     func recordMatch(duration: Duration, matched didMatch: Bool) {
         matchDuration.record(duration)
+        matchLatency.record(seconds: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
         served.add(1, ordering: .relaxed)
         if didMatch { matched.increment() }
     }
 
     var matchesServed: Int { served.load(ordering: .relaxed) }
+
+    func recordHeartbeat() {
+        heartbeats.increment()
+        heartbeatCount.add(1, ordering: .relaxed)
+    }
+
+    var heartbeatsReceived: Int { heartbeatCount.load(ordering: .relaxed) }
 
     func recordRequest(method: String, route: String, status: Int) {
         registry.makeCounter(
@@ -57,31 +82,46 @@ final class HubMetrics: Sendable {
         ).increment()
     }
 
-    /// Keeps the pass's measurements as gauges and counts the violations it opened.
+    /// Keeps the pass's measurements as gauges and counts the violations it opened. The gauges are in base
+    /// units, as Prometheus names want them: shares as ratios 0..1 (`_ratio`), times in seconds.
     func recordSLAPass(samples: [SLASample], responseTimes: [MinerAddress: ResponseTimeSummary], opened: [SLAMetric]) {
         for metric in opened { violationsOpened(metric).increment() }
         var lines: [SLAMetric: [String]] = [:]
         for s in samples {
+            let name = Self.gaugeName(s.metric)
             // Addresses are [A-Za-z0-9._:-] only, so they need no label escaping.
             let miner = s.minerID.map { "miner_id=\"\($0)\"" }
             switch s.metric {
             case .responseTime:
                 guard let miner, let times = s.minerID.flatMap({ responseTimes[$0] }) else { continue }
                 lines[s.metric, default: []] += [
-                    "poolhub_sla_\(s.metric.rawValue){\(miner),stat=\"mean\"} \(times.meanMs)",
-                    "poolhub_sla_\(s.metric.rawValue){\(miner),stat=\"p95\"} \(times.p95Ms)",
+                    "\(name){\(miner),stat=\"mean\"} \(times.meanMs / 1000)",
+                    "\(name){\(miner),stat=\"p95\"} \(times.p95Ms / 1000)",
                 ]
             default:
-                lines[s.metric, default: []].append("poolhub_sla_\(s.metric.rawValue)\(miner.map { "{\($0)}" } ?? "") \(s.value)")
+                lines[s.metric, default: []].append("\(name)\(miner.map { "{\($0)}" } ?? "") \(s.value / 100)")
             }
         }
-        var text = ""
+        var text = "# HELP poolhub_sla_violations_open Metrics past their threshold at the last SLA pass (open violations), by type\n"
+        text += "# TYPE poolhub_sla_violations_open gauge\n"
         for metric in SLAMetric.allCases {
-            let name = "poolhub_sla_\(metric.rawValue)"
+            text += "poolhub_sla_violations_open{type=\"\(metric.rawValue)\"} \(samples.count { $0.metric == metric && $0.isViolation })\n"
+        }
+        for metric in SLAMetric.allCases {
+            let name = Self.gaugeName(metric)
             text += "# HELP \(name) \(Self.slaHelp[metric]!)\n# TYPE \(name) gauge\n"
             for line in lines[metric] ?? [] { text += line + "\n" }
         }
         slaGauges.withLock { $0 = Array(text.utf8) }
+    }
+
+    /// The gauge of an SLA metric: the API's `uptime_pct` is `poolhub_sla_uptime_ratio`, `response_time_ms` is
+    /// `poolhub_sla_response_time_seconds`, and so on.
+    static func gaugeName(_ metric: SLAMetric) -> String {
+        switch metric {
+        case .responseTime: "poolhub_sla_response_time_seconds"
+        default: "poolhub_sla_" + metric.rawValue.replacingOccurrences(of: "_pct", with: "_ratio")
+        }
     }
 
     private func violationsOpened(_ metric: SLAMetric) -> Counter {
@@ -89,10 +129,10 @@ final class HubMetrics: Sendable {
     }
 
     private static let slaHelp: [SLAMetric: String] = [
-        .uptime: "Share of the SLA window each miner was online, percent (last SLA pass)",
-        .responseTime: "Mean and 95th percentile response time of each miner's completed jobs in the SLA window (last SLA pass)",
-        .completionRate: "Completed share of each miner's ended jobs in the SLA window, percent (last SLA pass)",
-        .capacityAvailability: "Free share of the online miners' slots, percent (last SLA pass)",
+        .uptime: "Share of the SLA window each miner was online, 0..1 (last SLA pass)",
+        .responseTime: "Mean and 95th percentile response time of each miner's completed jobs in the SLA window, seconds (last SLA pass)",
+        .completionRate: "Completed share of each miner's ended jobs in the SLA window, 0..1 (last SLA pass)",
+        .capacityAvailability: "Free share of the online miners' slots, 0..1 (last SLA pass)",
     ]
 
     /// The Prometheus text of everything, fleet gauges refreshed from `live` first.
@@ -102,6 +142,10 @@ final class HubMetrics: Sendable {
         registry.makeGauge(name: "poolhub_miners_online", help: "Miners with a live heartbeat").set(Double(summary.online))
         registry.makeGauge(name: "poolhub_reservations_active", help: "Slots held for matched jobs").set(
             Double(summary.activeReservations))
+        registry.makeGauge(name: "poolhub_miners_available", help: "Online miners that take work").set(Double(summary.available))
+        registry.makeGauge(name: "poolhub_slots", help: "Slots of the online miners").set(Double(summary.totalSlots))
+        registry.makeGauge(name: "poolhub_slots_used", help: "Slots of the online miners in use (reported load or reservations)").set(
+            Double(summary.usedSlots))
         var text = registry.emitToBuffer()
         text += slaGauges.withLock { $0 }
         text += Array("# HELP poolhub_miner_score Current score of each registered miner\n# TYPE poolhub_miner_score gauge\n".utf8)
@@ -109,6 +153,7 @@ final class HubMetrics: Sendable {
             // Addresses are [A-Za-z0-9._:-] only, so they need no label escaping.
             text += Array("poolhub_miner_score{address=\"\(address)\"} \(score)\n".utf8)
         }
+        text += Array(ProcessMetrics.exposition().utf8)
         return text
     }
 }

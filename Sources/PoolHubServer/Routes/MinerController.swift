@@ -1,4 +1,4 @@
-// Miner routes: registration, heartbeats, reads, deregistration, scores.
+// Miner routes: registration, heartbeats, reads, deregistration, scores, and the operator's cordon, drain, new token.
 
 import Foundation
 import Hummingbird
@@ -18,6 +18,10 @@ struct MinerController {
         routes.delete(":address", use: deregister)
         routes.post(":address/status", use: status)
         routes.get(":address/score", use: score)
+        routes.post(":address/cordon", use: cordon)
+        routes.post(":address/uncordon", use: uncordon)
+        routes.post(":address/drain", use: drain)
+        routes.post(":address/reset-token", use: resetToken)
         return routes
     }
 
@@ -100,11 +104,37 @@ struct MinerController {
         return Response(status: .noContent)
     }
 
+    /// Operator actions: an admin key, never the miner's own token (a miner cannot uncordon itself).
+    @Sendable func cordon(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try access.require(.admin, request)
+        let member = try await registry.cordon(try await self.member(context))
+        return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
+    }
+
+    @Sendable func uncordon(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try access.require(.admin, request)
+        let member = try await registry.uncordon(try await self.member(context))
+        return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
+    }
+
+    @Sendable func drain(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try access.require(.admin, request)
+        return try JSONResponse.make(DrainView(try await registry.drain(try await self.member(context))))
+    }
+
+    @Sendable func resetToken(_ request: Request, context: HubRequestContext) async throws -> Response {
+        try access.require(.admin, request)
+        let reset = try await registry.resetToken(try await self.member(context))
+        return try JSONResponse.make(NewTokenView(address: reset.member.miner.address.value, token: reset.token))
+    }
+
     @Sendable func list(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.coordinator, request)
         var query = QueryReader(request)
         let limit = query.int("limit", in: 1...500, default: 100)
-        let filter = MinerFilter(model: query.raw("model"), region: query.raw("region"), online: query.bool("online"), after: query.raw("cursor"))
+        let filter = MinerFilter(
+            model: query.raw("model"), region: query.raw("region"), online: query.bool("online"), cordoned: query.bool("cordoned"),
+            after: query.raw("cursor"))
         try query.validate()
         let page = registry.list(filter, limit: limit)
         return try JSONResponse.make(MinerPageView(page.miners, more: page.more, heartbeat: registry.heartbeat, at: clock.now()))

@@ -62,9 +62,14 @@ struct HubOverview: Sendable {
             lastBillingSync: hub.billing.lastSyncAt, pendingUsage: await hub.billing.pendingCount(within: .seconds(1)))
     }
 
-    /// The Prometheus exposition, the outbox gauge refreshed first when the database answers within a second.
+    /// The Prometheus exposition, the outbox gauge refreshed first when the database answers within a second
+    /// (its answer also says whether the database is up), and Redis asked when hot state is shared.
     func metrics() async -> [UInt8] {
-        if let pending = await hub.billing.pendingCount(within: .seconds(1)) { hub.metrics.setOutboxPending(pending) }
+        let pending = await hub.billing.pendingCount(within: .seconds(1))
+        if let pending { hub.metrics.setOutboxPending(pending) }
+        hub.metrics.setDependencyUp("database", pending != nil)
+        if let redis = await hub.live.sharedStateCheck() { hub.metrics.setDependencyUp("redis", redis.ok) }
+        hub.metrics.setCapacityAlertThreshold(pct: hub.configuration.capacityAlertThresholdPct)
         return hub.metrics.exposition(live: hub.live, at: hub.clock.now())
     }
 }

@@ -3,11 +3,12 @@
 import Foundation
 import PoolHubCore
 
-/// Which miners a listing shows: by model, region and whether online; nil admits any.
+/// Which miners a listing shows: by model, region, whether online and whether cordoned; nil admits any.
 struct MinerFilter: Sendable {
     var model: String?
     var region: String?
     var online: Bool?
+    var cordoned: Bool? = nil
     /// Only addresses after this one (the page cursor).
     var after: String?
 
@@ -16,5 +17,6 @@ struct MinerFilter: Sendable {
             && (region.map { m.miner.region == $0 } ?? true)
             && (online.map { heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now) == $0 }
                 ?? true)
+            && (cordoned.map { m.isCordoned == $0 } ?? true)
     }
 }

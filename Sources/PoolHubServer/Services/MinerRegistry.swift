@@ -19,6 +19,7 @@ struct MinerRegistry: Sendable {
     let clock: any HubClock
     let heartbeat: HeartbeatPolicy
     let persistence: HeartbeatPersistence
+    let metrics: HubMetrics
 
     func member(_ address: MinerAddress) async throws -> FleetMember {
         guard let member = await live.lookup(address) else { throw HubError.minerNotFound(address.value) }
@@ -102,6 +103,7 @@ struct MinerRegistry: Sendable {
                     || $0.available != status.available
             } ?? true
         try await persistence.record(status, uptime: uptime, of: member.miner.address, transition: transition)
+        metrics.recordHeartbeat()
         return status
     }
 

@@ -43,6 +43,9 @@ struct MinerView: Encodable {
     var walletAddress: String?
     var registeredAt: Date
     var deregisteredAt: Date?
+    /// An operator keeps the miner out of matching (cordon, drain).
+    var cordoned: Bool
+    var cordonedAt: Date?
     var status: Status
     var score: Double
     var stats: Stats
@@ -65,6 +68,8 @@ struct MinerView: Encodable {
         walletAddress = m.miner.walletAddress
         registeredAt = m.miner.registeredAt
         deregisteredAt = m.deregisteredAt
+        cordoned = m.isCordoned
+        cordonedAt = m.cordonedAt
         status = Status(
             online: m.isListed && heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now),
             available: m.status?.available ?? false, currentLoad: m.status?.currentLoad ?? 0, reserved: m.reservedSlots(at: now),

@@ -101,7 +101,7 @@ extension PostgresHubStore {
         }
         return StoredMiner(
             miner: miner, credential: credential, stats: try stats(row), uptime: uptime, status: status,
-            deregisteredAt: try date(row, "deregistered_at"))
+            deregisteredAt: try date(row, "deregistered_at"), cordonedAt: try date(row, "cordoned_at"))
     }
 
     static func jobResult(_ postgresRow: PostgresRow) throws -> JobResult {

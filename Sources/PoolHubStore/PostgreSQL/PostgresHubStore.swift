@@ -145,6 +145,17 @@ package final class PostgresHubStore: HubStore, Service {
         }
     }
 
+    package func setCordon(_ address: MinerAddress, cordonedAt: Date?, at now: Date) async throws {
+        let cordoned = cordonedAt?.timeIntervalSince1970
+        try await withConnection { connection in
+            _ = try await connection.query(
+                """
+                UPDATE miners SET cordoned_at = \(cordoned), updated_at = \(now.timeIntervalSince1970)
+                WHERE address = \(address.value)
+                """, logger: self.logger)
+        }
+    }
+
     package func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws {
         try await statusWriter.submit(.init(address: address, status: status, uptime: uptime, onlineUntil: onlineUntil)) { batch in
             try await self.writeStatuses(batch)

@@ -106,6 +106,14 @@ package final class SQLiteHubStore: HubStore {
         }
     }
 
+    package func setCordon(_ address: MinerAddress, cordonedAt: Date?, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE miners SET cordoned_at = ?, updated_at = ? WHERE address = ?",
+                arguments: [cordonedAt?.timeIntervalSince1970, now.timeIntervalSince1970, address.value])
+        }
+    }
+
     package func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws {
         try await pool.write { db in
             try db.execute(
@@ -223,7 +231,7 @@ extension SQLiteHubStore {
         }
         return StoredMiner(
             miner: miner, credential: credential, stats: stats(row), uptime: uptime, status: status,
-            deregisteredAt: date(row, "deregistered_at"))
+            deregisteredAt: date(row, "deregistered_at"), cordonedAt: date(row, "cordoned_at"))
     }
 
     private static func jobResult(_ row: Row) throws -> JobResult {

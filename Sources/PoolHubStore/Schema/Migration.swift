@@ -256,6 +256,11 @@ package struct Migration: Sendable {
             sqlite: offerColumns(integer: "INTEGER", bytes: "BLOB"),
             postgres: offerColumns(integer: "BIGINT", bytes: "BYTEA")
         ),
+        Migration(
+            version: 5, name: "miner cordon (operator: never matched while set)",
+            sqlite: ["ALTER TABLE miners ADD COLUMN cordoned_at REAL"],
+            postgres: ["ALTER TABLE miners ADD COLUMN cordoned_at DOUBLE PRECISION"]
+        ),
     ]
 
     /// The same columns in both dialects; `price` is a decimal string, never a float.
