@@ -24,7 +24,7 @@ for i in range(count):
         "capabilities": {"models": ["model-%d" % (i % 20)], "gpu_memory": [8192, 16384, 24576, 81920][i % 4],
                          "max_concurrent_jobs": slots},
         "stake": i % 50000})["token"]
-    post("/api/v1/miners/%s/status" % address, {"available": True, "current_load": i % 3}, token)
+    post("/api/v1/miners/%s/status" % address, {"available": True, "current_load": min(i % 3, slots - 1)}, token)
     tokens.append((address, token))
 with open(out, "w") as f:
     f.writelines("%s %s\n" % t for t in tokens)
