@@ -16,11 +16,12 @@ trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$work"' EXIT
 # BENCH_DATABASE_URL / BENCH_REDIS_URL (an empty database and Redis) measure the shared PostgreSQL + Redis mode.
 DATABASE_URL="${BENCH_DATABASE_URL:-sqlite:$work/hub.sqlite}" REDIS_URL="${BENCH_REDIS_URL:-}" RESERVATION_TTL_SECONDS=1 HEARTBEAT_TTL_SECONDS=3600 LOG_LEVEL=error \
   "$bin/poolhub" serve --env-file /dev/null --host 127.0.0.1 --port 18080 >"$work/hub.log" 2>&1 &
+hub=$!
 "$bin/poolhub-bench" echo 18099 >"$work/echo.log" 2>&1 &
 for _ in $(seq 100); do curl -sf localhost:18080/health >/dev/null && break; sleep 0.1; done
 
 python3 scripts/bench/populate.py http://127.0.0.1:18080 "$miners" "$work/miners.txt"
-echo "hub resident memory with $miners miners: $(ps -o rss= -p "$(pgrep -f 'poolhub serve --env-file /dev/null')" | awk '{print int($1/1024)}') MiB"
+echo "hub resident memory with $miners miners: $(ps -o rss= -p "$hub" | awk '{print int($1/1024)}') MiB"
 
 run() { echo "== $1"; shift; wrk -t2 -c64 -d"${seconds}s" --latency "$@" | grep -E 'Requests/sec|Latency  |50%|99%|Non-2xx'; }
 run "echo baseline (POST /echo)" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo

@@ -18,12 +18,13 @@ trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$work"' EXIT
 
 DATABASE_URL="${BENCH_DATABASE_URL:-sqlite:$work/hub.sqlite}" REDIS_URL="${BENCH_REDIS_URL:-}" RESERVATION_TTL_SECONDS=7200 HEARTBEAT_TTL_SECONDS=7200 LOG_LEVEL=error \
   "$bin/poolhub" serve --env-file /dev/null --host 127.0.0.1 --port 18080 >"$work/hub.log" 2>&1 &
+hub=$!
 "$bin/poolhub-bench" echo 18099 >"$work/echo.log" 2>&1 &
 for _ in $(seq 100); do curl -sf localhost:18080/health >/dev/null && break; sleep 0.1; done
 
 python3 scripts/bench/populate.py http://127.0.0.1:18080 "$miners" "$work/miners.txt" 1
 python3 scripts/bench/busy.py http://127.0.0.1:18080 "$miners" 0.9
-echo "hub resident memory with $miners miners: $(ps -o rss= -p "$(pgrep -f 'poolhub serve --env-file /dev/null')" | awk '{print int($1/1024)}') MiB"
+echo "hub resident memory with $miners miners: $(ps -o rss= -p "$hub" | awk '{print int($1/1024)}') MiB"
 
 run() { echo "== $1"; shift; wrk -t2 -c64 -d"${seconds}s" --latency "$@" | grep -E 'Requests/sec|Latency  |50%|99%|Non-2xx'; }
 match() { printf '{"job_type":"inference","model":"model-0","limit":3,"reserve":false%s}' "$1"; }
