@@ -253,3 +253,29 @@ import Testing
         #expect(tier.verdict(minGPUMemory: nil, minRAM: nil, maxLatency: 5000) == .satisfies)
     }
 }
+
+@Suite struct ExpiryQueueTests {
+    @Test func aDeadlineIsDueExactlyWhenItsDateHasCome() {
+        var queue = ExpiryQueue()
+        // Dates a rounding conversion would merge: the later one must not be due at the earlier.
+        let now = Date(timeIntervalSinceReferenceDate: 817_000_000.123_456_8)
+        let later = Date(timeIntervalSinceReferenceDate: now.timeIntervalSinceReferenceDate.nextUp)
+        queue.schedule(1, at: later)
+        #expect(queue.popDue(at: now) == nil)
+        #expect(queue.popDue(at: later) == 1)
+        #expect(queue.popDue(at: later) == nil)
+    }
+
+    @Test func anEarlierDeadlineSupersedesALaterOne() {
+        var queue = ExpiryQueue()
+        queue.schedule(3, at: t0.addingTimeInterval(60))
+        queue.schedule(3, at: t0.addingTimeInterval(10))
+        queue.schedule(3, at: t0.addingTimeInterval(30))  // later than the pending one: ignored
+        queue.schedule(4, at: t0.addingTimeInterval(20))
+        #expect(queue.popDue(at: t0.addingTimeInterval(9)) == nil)
+        #expect(queue.popDue(at: t0.addingTimeInterval(25)) == 3)
+        #expect(queue.popDue(at: t0.addingTimeInterval(25)) == 4)
+        // The superseded entry of slot 3 is skipped when its time comes.
+        #expect(queue.popDue(at: t0.addingTimeInterval(100)) == nil)
+    }
+}

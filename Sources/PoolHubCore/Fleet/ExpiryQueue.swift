@@ -16,7 +16,7 @@ package struct ExpiryQueue: Sendable {
 
     /// Makes sure `slot` is looked at again by `deadline` (an earlier pending time stands).
     package mutating func schedule(_ slot: Int32, at date: Date) {
-        let deadline = date.timeIntervalSince1970
+        let deadline = date.timeIntervalSinceReferenceDate
         let n = Int(slot)
         if n >= scheduled.count { scheduled += repeatElement(.infinity, count: n + 1 - scheduled.count) }
         if scheduled[n] <= deadline { return }
@@ -33,7 +33,7 @@ package struct ExpiryQueue: Sendable {
 
     /// The next member whose time has come by `now`, taken off the queue; nil when none is due.
     package mutating func popDue(at date: Date) -> Int32? {
-        let now = date.timeIntervalSince1970
+        let now = date.timeIntervalSinceReferenceDate
         while let top = heap.first, top.deadline <= now {
             let tail = heap.removeLast()
             if !heap.isEmpty {
