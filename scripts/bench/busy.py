@@ -2,20 +2,11 @@
 reservation (one-slot miners are then full); then registers one miner that only a large GPU request
 fits, ranked last of model-0 (no stake), with a heartbeat, and prints its address.
 Usage: busy.py URL MINERS FRACTION"""
-import http.client, json, sys, urllib.parse
+import sys
+from hub_client import Hub
 
 url, count, fraction = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-parts = urllib.parse.urlparse(url)
-conn = http.client.HTTPConnection(parts.hostname, parts.port)
-def post(path, body, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    conn.request("POST", path, json.dumps(body), headers)
-    response = conn.getresponse()
-    data = response.read()
-    assert response.status in (200, 201), (path, response.status, data)
-    return json.loads(data)
+post = Hub(url).post
 
 target = int(count * fraction)
 reserved = 0

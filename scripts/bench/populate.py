@@ -1,20 +1,11 @@
 """Registers N miners across 20 models (SLOTS slots each, default 8), sends each a heartbeat, and writes their tokens for wrk.
 Usage: populate.py URL N OUT [SLOTS]"""
-import http.client, json, sys, urllib.parse
+import sys
+from hub_client import Hub
 
 url, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 slots = int(sys.argv[4]) if len(sys.argv) > 4 else 8
-parts = urllib.parse.urlparse(url)
-conn = http.client.HTTPConnection(parts.hostname, parts.port)
-def post(path, body, token=None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    conn.request("POST", path, json.dumps(body), headers)
-    response = conn.getresponse()
-    data = response.read()
-    assert response.status in (200, 201), (path, response.status, data)
-    return json.loads(data)
+post = Hub(url).post
 
 tokens = []
 for i in range(count):
