@@ -14,6 +14,8 @@ package func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: hub.metrics))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: StrictQueryMiddleware())
+    router.add(middleware: StoreDeadlineMiddleware(timeout: .seconds(hub.configuration.databaseTimeout)))
     router.addRoutes(OperationsController(overview: HubOverview(hub: hub)).endpoints)
     router.addRoutes(
         MinerController(registry: hub.registry, access: hub.access, clock: hub.clock).endpoints, atPath: "/api/v1/miners")

@@ -120,7 +120,8 @@ package struct Hub: Sendable {
             store: store, live: live, clock: clock, policy: configuration.sla, heartbeat: configuration.heartbeat,
             retention: configuration.slaRetention, metrics: metrics)
         self.meter = APICallMeter(
-            store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, logger: logger)
+            store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, clock: clock,
+            logger: logger)
         self.billing = BillingSync(store: store, configuration: configuration.billing, clock: clock, metrics: metrics, logger: logger)
         self.storageName = storageName
         self.shared = shared

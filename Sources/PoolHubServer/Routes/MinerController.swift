@@ -68,7 +68,7 @@ struct MinerController {
 
     @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
         var request = request
-        let member = try await self.member(context)
+        let member = try await self.member(context, opensWithKey: nil, request)
         try access.requireMiner(member, request)
         var r = FieldReader(try await request.jsonBody())
         let available = r.bool("available")
@@ -82,19 +82,19 @@ struct MinerController {
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try await self.member(context)
+        let member = try await self.member(context, opensWithKey: .coordinator, request)
         try requireReader(of: member, request)
         return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try await self.member(context)
+        let member = try await self.member(context, opensWithKey: .coordinator, request)
         try requireReader(of: member, request)
         return try JSONResponse.make(ScoreView(member))
     }
 
     @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try await self.member(context)
+        let member = try await self.member(context, opensWithKey: .admin, request)
         if !Access.isMiner(member, request) { try access.require(.admin, request) }
         try await registry.deregister(member)
         return Response(status: .noContent)
@@ -110,10 +110,27 @@ struct MinerController {
         return try JSONResponse.make(MinerPageView(page.miners, more: page.more, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
-    private func member(_ context: HubRequestContext) async throws -> FleetMember {
+    /// The miner of the path, once the caller has shown a credential that may open it: credentials are
+    /// checked before existence, so a caller without one learns nothing of which miners are registered.
+    /// An API key of `role` (nil: none will do) may look up any address; a miner token must belong to the
+    /// address, and one presented for an unknown address is refused as invalid (401), not answered 404.
+    private func member(_ context: HubRequestContext, opensWithKey role: Role?, _ request: Request) async throws -> FleetMember {
         let raw = try context.parameters.require("address")
-        guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
-        return try await registry.member(address)
+        let keyRole = try access.role(of: request)
+        if let role, let keyRole, keyRole >= role {
+            guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
+            return try await registry.member(address)
+        }
+        guard Access.bearerToken(request) != nil else {
+            // No token: the key's answer (401 without one, 403 for too small a role), before any lookup.
+            if let role { try access.require(role, request) }
+            if keyRole != nil, !access.keys.isOpen { throw APIError.forbidden("Only the miner itself, with its token, may do this.") }
+            throw APIError.unauthorized("This route needs the miner's token as Authorization: Bearer <token>.")
+        }
+        guard let address = MinerAddress(raw), let member = try? await registry.member(address) else {
+            throw APIError.unauthorized("The miner token is not valid for \(raw).")
+        }
+        return member
     }
 
     /// Reads are for API keys, and for the miner itself with its token.
