@@ -55,17 +55,19 @@ package final class ManualClock: HubClock {
     }
 
     package func set(_ date: Date) {
-        wake(state.withLock { s in
-            s.now = date
-            return s.takeDue()
-        })
+        wake(
+            state.withLock { s in
+                s.now = date
+                return s.takeDue()
+            })
     }
 
     package func advance(by seconds: TimeInterval) {
-        wake(state.withLock { s in
-            s.now += seconds
-            return s.takeDue()
-        })
+        wake(
+            state.withLock { s in
+                s.now += seconds
+                return s.takeDue()
+            })
     }
 
     private func wake(_ sleepers: [Sleeper]) {
