@@ -65,6 +65,7 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     ]
     if let shared = hub.shared {
         services.append(BackgroundLoop(name: "change-feed") { await shared.follow() })
+        services.append(BackgroundLoop(name: "redis-epoch") { await shared.watchEpoch() })
     }
     return services
 }

@@ -102,7 +102,8 @@ package struct Hub: Sendable {
             let client = RedisClient(configuration: redisConfiguration, logger: logger)
             let source = StoredFleet(store: store, scorer: scorer, heartbeat: configuration.heartbeat, clock: clock)
             shared = SharedFleet(
-                local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock, logger: logger)
+                local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock,
+                recoveryWindow: .seconds(configuration.redisRecoveryWindow), logger: logger)
             live = shared!
             redis = client
         } else if case .postgres = configuration.storage {
