@@ -297,6 +297,10 @@ package final class InProcessFleet: LiveState {
                 summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
             }
             summary.activeReservations = s.reservations.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) }
+            summary.entries = [
+                "members": s.members.count, "credentials": s.slotsByKey.count, "reservations": s.reservations.count,
+                "reservations_by_job": s.reservationByJob.count, "leases": s.members.reduce(0) { $0 + $1.leases.count },
+            ]
             return summary
         }
     }
