@@ -39,6 +39,37 @@ swift build --build-tests
 echo "=== pass 1/2: embedded (SQLite + in-process) ==="
 env "${test_env[@]/#/-u}" swift test
 
+# The fuzzer: schemathesis (pinned, from PyPI, in a venv under .build) against a live hub's /openapi.json with
+# API keys on, for a bounded time; any failure of the checks below fails the run.
+fuzz() {
+  local venv=.build/schemathesis
+  if [[ ! -x $venv/bin/st ]]; then
+    python3 -m venv "$venv" 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
+  fi
+  local dir port=""
+  dir=$(mktemp -d)
+  POOLHUB_API_KEYS="admin:fuzz-admin-key-1" DATABASE_URL="sqlite:$dir/hub.sqlite" LOG_LEVEL=error \
+    "$PWD/.build/debug/poolhub" serve --host 127.0.0.1 --port 0 >"$dir/hub.out" 2>"$dir/hub.err" &
+  local hub=$!
+  for _ in $(seq 600); do
+    port=$(sed -n 's/^poolhub listening on .*:\([0-9]*\)$/\1/p' "$dir/hub.out" | head -1)
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  [[ -n $port ]] || { echo "error: the hub for the fuzzer did not start" >&2; cat "$dir/hub.err" >&2; return 1; }
+  local status=0
+  "$venv/bin/st" run "http://127.0.0.1:$port/openapi.json" --url "http://127.0.0.1:$port" \
+    --header "X-API-Key: fuzz-admin-key-1" --max-time "${FUZZ_SECONDS:-120}" --workers 2 --request-timeout 10 \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth \
+    --seed 12 --no-color || status=$?
+  kill "$hub" && wait "$hub" || true
+  rm -rf "$dir"
+  return "$status"
+}
+echo "=== the fuzzer (schemathesis) against a live hub with keys on ==="
+fuzz
+
 services_dir=$(mktemp -d)
 if services=$(scripts/test-services.sh start "$services_dir"); then
   eval "$services"

@@ -47,7 +47,7 @@ extension PostgresHubStore {
                 if !lease.leased.load(ordering: .acquiring), now - start >= wait {
                     let sinceLease = self.nanoseconds(since: self.epoch) - self.lastLease.load(ordering: .relaxed)
                     guard sinceLease < wait.inNanoseconds else {
-                        return giveUp("no connection to PostgreSQL within \(now - start)")
+                        return giveUp("no connection to PostgreSQL within \(wait)")
                     }
                 }
                 let nextCheck = now - start < wait ? min(start + wait, end) : min(now + .milliseconds(100), end)
