@@ -16,6 +16,9 @@ struct OutageTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let hub = try await HubProcess.start(in: directory, environment: environment)
         defer { hub.stop() }
+        // A second instance on the same database and Redis, for the changes the first misses while Redis is down.
+        let other = try await HubProcess.start(in: directory, environment: environment)
+        defer { other.stop() }
 
         let registered = try await hub.send(
             .POST, "/api/v1/miners/register",
@@ -24,7 +27,8 @@ struct OutageTests {
         #expect(try await hub.send(.POST, "/api/v1/miners/0xbeef/status", json: "{}", token: token).status == 200)
         let reserving = #"{"job_type": "inference", "model": "llama3.2"}"#
         let reading = #"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#
-        #expect(try await hub.send(.POST, "/api/v1/match", json: reserving).status == 200)
+        let held = try await hub.send(.POST, "/api/v1/match", json: #"{"job_type": "inference", "model": "llama3.2", "job_id": "r1"}"#)
+        let heldID = try #require(((held.json["miners"] as? [[String: Any]])?.first?["reservation"] as? [String: Any])?["id"] as? String)
 
         redis.stop()
         let health = try await hub.send(.GET, "/health")
@@ -43,6 +47,19 @@ struct OutageTests {
         #expect((read.json["miners"] as? [[String: Any]])?.first?["address"] as? String == "0xbeef")
         #expect(try await hub.send(.GET, "/api/v1/miners/0xbeef").status == 200)
         #expect(try await hub.send(.POST, "/api/v1/miners/0xbeef/status", json: "{}", token: token).status == 200)
+        // A release cannot free the slot safely: 503 with Retry-After. A result is stored (its slot frees at expiry).
+        let release = try await hub.send(.DELETE, "/api/v1/reservations/\(heldID)")
+        #expect(release.status == 503)
+        #expect(release.headers.first(name: "Retry-After") != nil)
+        let result = try await hub.send(
+            .POST, "/api/v1/jobs/r1/result", json: #"{"address": "0xbeef", "status": "completed", "response_time_ms": 900}"#)
+        #expect(result.status == 200)
+        #expect(result.json["counted"] as? Bool == true)
+        // A miner registered through the other instance meanwhile: its announcement is lost with Redis.
+        let missed = try await other.send(
+            .POST, "/api/v1/miners/register",
+            json: #"{"address": "0xcafe", "endpoint": "http://c.example.com", "capabilities": {"models": ["mistral"], "max_concurrent_jobs": 1}}"#)
+        #expect(missed.status == 201)
 
         try await redis.start()
         let recovered = await eventually { (try? await hub.send(.GET, "/health").status) == 200 }
@@ -50,6 +67,11 @@ struct OutageTests {
         let again = try await hub.send(.POST, "/api/v1/match", json: reserving)
         #expect(again.status == 200)
         #expect((again.json["miners"] as? [[String: Any]])?.first?["reservation"] != nil)
+        // The first instance read the fleet again on reconnecting: it knows the miner it missed, and the result's stats.
+        let reloaded = await eventually { (try? await hub.send(.GET, "/api/v1/miners/0xcafe").status) == 200 }
+        #expect(reloaded, "the miner registered during the outage never reached the other instance")
+        let stats = try await hub.send(.GET, "/api/v1/miners/0xbeef").json["stats"] as? [String: Any]
+        #expect(stats?["jobs_completed"] as? Int == 1)
         #expect(hub.process.isRunning)
     }
 }
@@ -77,6 +99,13 @@ struct DatabaseOutageTests {
         #expect(refused.headers.first(name: "Retry-After") != nil)
         #expect((refused.json["error"] as? [String: Any])?["code"] as? String == "unavailable")
         #expect(try await hub.send(.POST, "/api/v1/miners/0xaa/status", json: "{}", token: token).status == 503)
+        // Results and deregistration are writes too: refused with a time to come back, the miner still listed.
+        let result = try await hub.send(.POST, "/api/v1/jobs/j1/result", json: #"{"address": "0xaa", "status": "completed"}"#)
+        #expect(result.status == 503)
+        #expect(result.headers.first(name: "Retry-After") != nil)
+        let deregistered = try await hub.send(.DELETE, "/api/v1/miners/0xaa", token: token)
+        #expect(deregistered.status == 503)
+        #expect(deregistered.headers.first(name: "Retry-After") != nil)
         let health = try await hub.send(.GET, "/health")
         #expect(health.status == 503)
         #expect(((health.json["checks"] as? [String: Any])?["database"] as? [String: Any])?["ok"] as? Bool == false)
@@ -91,6 +120,10 @@ struct DatabaseOutageTests {
         }
         #expect(recovered, "writes did not recover after PostgreSQL came back")
         #expect(try await hub.send(.GET, "/health").status == 200)
+        // Nothing of the refused writes was half-done: the miner is still registered, its result can be reported now.
+        #expect(try await hub.send(.GET, "/api/v1/miners/0xaa").status == 200)
+        let late = try await hub.send(.POST, "/api/v1/jobs/j1/result", json: #"{"address": "0xaa", "status": "completed"}"#)
+        #expect(late.json["counted"] as? Bool == true)
         #expect(hub.process.isRunning)
     }
 }

@@ -5,6 +5,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
+@testable import PoolHubServer
+
 @Suite struct StrictInputTests {
     static let keys = "coordinator:coord-key-1,admin:admin-key-1"
 
@@ -86,6 +88,32 @@ import Testing
                 #expect(r.status == .badRequest, "\(bad)")
                 #expect(errorCode(r.json) == "invalid_request_id")
                 #expect(r.headers[.xRequestID].map { !$0.isEmpty && $0 != bad } == true)
+            }
+        }
+    }
+
+    /// Every route of the contract that takes a body refuses one over 64 KiB with 413, before reading it as JSON.
+    @Test func everyRouteWithABodyRefusesOneTooLarge() async throws {
+        let document = try OpenAPIDocument.dictionary()
+        let paths = try #require(document["paths"] as? [String: Any])
+        var routes: [(HTTPRequest.Method, String)] = []
+        for (path, item) in paths {
+            guard let item = item as? [String: Any] else { continue }
+            for (method, operation) in item {
+                guard let operation = operation as? [String: Any], operation["requestBody"] != nil else { continue }
+                let concrete = path.replacingOccurrences(of: "{address}", with: "0xa4").replacingOccurrences(of: "{job_id}", with: "j1")
+                routes.append((HTTPRequest.Method(rawValue: method.uppercased())!, concrete))
+            }
+        }
+        #expect(routes.count >= 6)
+        let t = try await TestHub.make()
+        try await t.test { client in
+            let token = try await client.register("0xa4")
+            let huge = "{\"padding\": \"" + String(repeating: "a", count: 70_000) + "\"}"
+            for (method, path) in routes {
+                let r = try await client.send(method, path, json: huge, token: token)
+                #expect(r.status == .contentTooLarge, "\(method) \(path)")
+                #expect(errorCode(r.json) == "payload_too_large", "\(method) \(path)")
             }
         }
     }
