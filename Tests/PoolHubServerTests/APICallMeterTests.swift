@@ -74,11 +74,18 @@ final class StallingUsageStore: UsageStore {
     func forgetJobTenants(matchedBefore date: Date) async throws { try await store.forgetJobTenants(matchedBefore: date) }
 }
 
+/// A count that tasks share.
+final class Tally: Sendable {
+    private let value = Atomic<Int>(0)
+    var count: Int { value.load(ordering: .relaxed) }
+    func add() { value.add(1, ordering: .relaxed) }
+}
+
 @Suite(.timeLimit(.minutes(1))) struct APICallMeterTests {
     static func sqlite() async throws -> SQLiteHubStore {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-meter-\(UUID().uuidString)/hub.sqlite").path
         let sqlite = try SQLiteHubStore(path: path)
-        try await sqlite.migrate()
+        _ = try await sqlite.migrate()
         return sqlite
     }
 
@@ -93,29 +100,29 @@ final class StallingUsageStore: UsageStore {
         let store = StallingUsageStore(sqlite)
         let clock = ManualClock(t0)
         let meter = APICallMeter(store: store, window: 3_600, defaultTenant: "default", clock: clock, logger: Self.quietLogger)
-        let answered = Atomic<Int>(0)
+        let answered = Tally()
 
         // The first caller of an idle writer starts a write that never ends: it is answered at its patience, not later.
         let first = Task {
             await meter.count(tenant: "acme", jobID: nil, at: t0)
-            answered.add(1, ordering: .relaxed)
+            answered.add()
         }
         #expect(await eventually { store.started.load(ordering: .relaxed) == 1 && clock.sleepers == 1 })
         clock.advance(by: 0.2)
-        #expect(answered.load(ordering: .relaxed) == 0)  // a bound, not "no wait"
+        #expect(answered.count == 0)  // a bound, not "no wait"
 
         // A caller arriving 200 ms later queues behind the stalled write with a patience of its own.
         let second = Task {
             await meter.count(tenant: "acme", jobID: nil, at: t0)
-            answered.add(1, ordering: .relaxed)
+            answered.add()
         }
         #expect(await eventually { clock.sleepers == 2 })
         clock.advance(by: 0.1)  // 300 ms: the first caller's 250 ms are up, the second's not
         await first.value
-        #expect(answered.load(ordering: .relaxed) == 1)
+        #expect(answered.count == 1)
         clock.advance(by: 0.2)  // 500 ms: the second's are up too
         await second.value
-        #expect(answered.load(ordering: .relaxed) == 2)
+        #expect(answered.count == 2)
 
         // Nothing was lost: once the database answers, both counts are stored.
         store.release()

@@ -75,12 +75,12 @@ struct FailureUnderLoadTests {
     }
 
     /// `workers` loops sending reserving matches, alternating between the hubs, until `stop` is set.
-    func load(_ hubs: [HubProcess], ledger: Ledger, stop: Atomic<Bool>, workers: Int = 4) async {
+    func load(_ hubs: [HubProcess], ledger: Ledger, stop: StopSignal, workers: Int = 4) async {
         await withTaskGroup(of: Void.self) { group in
             for w in 0..<workers {
                 group.addTask {
                     var n = 0
-                    while !stop.load(ordering: .relaxed) {
+                    while !stop.isSet {
                         n += 1
                         let hub = hubs[(w + n) % hubs.count]
                         let body = #"{"job_type": "inference", "model": "llama3.2", "job_id": "w\#(w)-\#(n)-\#(UUID().uuidString.prefix(8))"}"#
@@ -114,8 +114,8 @@ struct FailureUnderLoadTests {
                 })
 
             let ledger = Ledger()
-            let stop = Atomic(false)
-            async let load: Void = load([a, b], ledger: ledger, stop: stop)
+            let stop = StopSignal()
+            let load = Task { await self.load([a, b], ledger: ledger, stop: stop) }
             // Fill the fleet through both instances, then Redis forgets everything.
             #expect(await eventually(within: .seconds(30)) { ledger.granted.values.map(\.count).reduce(0, +) >= Self.miners * Self.slots })
             redis.stop()
@@ -123,13 +123,14 @@ struct FailureUnderLoadTests {
             try await redis.start()
             // Recovery without restarting a hub: health is back, and reserving matches are answered again (full).
             let recovered = await eventually(within: .seconds(30)) {
-                (try? await a.send(.GET, "/health").status) == 200 && (try? await b.send(.GET, "/health").status) == 200
-                    && ledger.statuses[200, default: 0] > 0
+                let first = try? await a.send(.GET, "/health").status
+                let second = try? await b.send(.GET, "/health").status
+                return first == 200 && second == 200
             }
             let answeredBefore = ledger.statuses[200, default: 0]
             #expect(await eventually(within: .seconds(20)) { ledger.statuses[200, default: 0] > answeredBefore + 20 })
-            stop.store(true, ordering: .relaxed)
-            await load
+            stop.set()
+            await load.value
             #expect(recovered)
             #expect(ledger.overbooked(slots: Self.slots).isEmpty, "over-booked after Redis lost its data: \(ledger.overbooked(slots: Self.slots))")
             #expect(ledger.granted.values.map(\.count).reduce(0, +) == Self.miners * Self.slots)
@@ -162,13 +163,13 @@ struct FailureUnderLoadTests {
             }
             #expect(ledger.granted.values.map(\.count).reduce(0, +) == Self.miners * Self.slots)
             try await RedisCommand.send(["FLUSHALL"], to: redis.port)
-            let stop = Atomic(false)
-            async let load: Void = load([a], ledger: ledger, stop: stop, workers: 2)
+            let stop = StopSignal()
+            let load = Task { await self.load([a], ledger: ledger, stop: stop, workers: 2) }
             #expect(await eventually(within: .seconds(20)) { ledger.statuses[503, default: 0] > 0 })
             let answered = ledger.statuses[200, default: 0]
             #expect(await eventually(within: .seconds(20)) { ledger.statuses[200, default: 0] > answered + 20 })
-            stop.store(true, ordering: .relaxed)
-            await load
+            stop.set()
+            await load.value
             #expect(ledger.overbooked(slots: Self.slots).isEmpty, "over-booked after a flush: \(ledger.overbooked(slots: Self.slots))")
             #expect(ledger.granted.values.map(\.count).reduce(0, +) == Self.miners * Self.slots)
             #expect(ledger.failures.isEmpty, "requests without an answer: \(ledger.failures.prefix(3))")
@@ -204,8 +205,8 @@ struct FailureUnderLoadTests {
                 })
 
             let ledger = Ledger()
-            let stop = Atomic(false)
-            async let load: Void = load([a, b], ledger: ledger, stop: stop)
+            let stop = StopSignal()
+            let load = Task { await self.load([a, b], ledger: ledger, stop: stop) }
             #expect(await eventually(within: .seconds(30)) { ledger.statuses[200, default: 0] >= 20 })
             try await cluster.stop()
 
@@ -235,11 +236,13 @@ struct FailureUnderLoadTests {
 
             try await cluster.start()
             let recovered = await eventually(within: .seconds(60), every: .milliseconds(250)) {
-                (try? await a.send(.GET, "/health").status) == 200 && (try? await b.send(.GET, "/health").status) == 200
+                let first = try? await a.send(.GET, "/health").status
+                let second = try? await b.send(.GET, "/health").status
+                return first == 200 && second == 200
             }
             #expect(recovered, "the hubs did not recover after PostgreSQL came back")
-            stop.store(true, ordering: .relaxed)
-            await load
+            stop.set()
+            await load.value
 
             // No match waited on the database beyond its bound (250 ms; the rest is this busy box), none hung, and
             // every answered match is billed once the counts kept in memory are written.
@@ -250,10 +253,18 @@ struct FailureUnderLoadTests {
             let billed = await eventually(within: .seconds(60), every: .milliseconds(500)) {
                 (try? await billedCalls(a)) == answered
             }
-            #expect(billed, "billed \((try? await billedCalls(a)) ?? -1) of \(answered) answered matches")
+            let finally = (try? await billedCalls(a)) ?? -1
+            #expect(billed, "billed \(finally) of \(answered) answered matches")
             #expect(a.process.isRunning && b.process.isRunning)
         }
     }
+}
+
+/// Tells load loops to end.
+final class StopSignal: Sendable {
+    private let flag = Atomic(false)
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func set() { flag.store(true, ordering: .relaxed) }
 }
 
 /// One command to a test Redis through the hub's own client (a flush, say).

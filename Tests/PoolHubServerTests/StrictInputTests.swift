@@ -106,11 +106,12 @@ import Testing
             }
         }
         #expect(routes.count >= 6)
+        let bodyRoutes = routes
         let t = try await TestHub.make()
         try await t.test { client in
             let token = try await client.register("0xa4")
             let huge = "{\"padding\": \"" + String(repeating: "a", count: 70_000) + "\"}"
-            for (method, path) in routes {
+            for (method, path) in bodyRoutes {
                 let r = try await client.send(method, path, json: huge, token: token)
                 #expect(r.status == .contentTooLarge, "\(method) \(path)")
                 #expect(errorCode(r.json) == "payload_too_large", "\(method) \(path)")

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PoolHubCore
 import RESP
+import Synchronization
 
 extension SharedFleet {
     var epochKey: String { namespace + ":epoch" }

@@ -1,6 +1,6 @@
 // Group commit: one write for everything submitted meanwhile.
 
-import PoolHubCore
+package import PoolHubCore
 import Synchronization
 
 /// What one group-commit write carries: everything submitted while the previous write was in flight.
