@@ -72,13 +72,14 @@ enum FleetScripts {
         """)
 
     /// ARGV: namespace, the epoch this instance knows ('' for none yet), a new epoch, the recovery window (ms), now,
-    /// then (id, record, ms to live) of every live reservation this instance holds. When Redis has no epoch
+    /// origin, then (id, record, ms to live) of every live reservation this instance holds. When Redis has no epoch
     /// (it lost its data, or never had any) this call declares the new one and opens the recovery window, in
     /// which claims are refused; when Redis's epoch is not the one known, the reservations are written back
-    /// (idempotently: they carry their ids). Returns the epoch now in force.
+    /// (idempotently: they carry their ids) and announced, so that an instance whose view came from the empty Redis
+    /// mirrors them. Returns the epoch now in force.
     static let restore = RedisScript(
         """
-        local ns, known, fresh, window, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+        local ns, known, fresh, window, now, origin = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
         local current = redis.call('GET', ns .. ':epoch')
         if not current then
           current = fresh
@@ -86,7 +87,7 @@ enum FleetScripts {
           if window > 0 then redis.call('SET', ns .. ':recovering', now, 'PX', window) end
         end
         if current == known then return current end
-        for i = 6, #ARGV, 3 do
+        for i = 7, #ARGV, 3 do
           local id, record, ttl = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
           local address, _, exp, job = string.match(record, '^([^\\n]*)\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')
           local key = ns .. ':slots:' .. address
@@ -94,6 +95,7 @@ enum FleetScripts {
           if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
           redis.call('SET', ns .. ':res:' .. id, record, 'PX', ttl)
           if job ~= '' then redis.call('SET', ns .. ':job:' .. job, id, 'PX', ttl, 'NX') end
+          redis.call('PUBLISH', ns .. ':events', origin .. '\\nreserved\\n' .. id .. '\\n' .. record)
         end
         return current
         """)

@@ -15,7 +15,9 @@ extension SharedFleet {
     func restoreEpoch() async throws {
         let now = clock.now()
         let known = epoch.withLock { $0 }
-        var arguments = [namespace, known, ReservationID.random().description, String(Int(recoveryWindow.inMilliseconds)), Wire.time(now)]
+        var arguments = [
+            namespace, known, ReservationID.random().description, String(Int(recoveryWindow.inMilliseconds)), Wire.time(now), origin,
+        ]
         let reservations = local.liveReservations(at: now)
         for reservation in reservations {
             let ttl = max(1, Int((reservation.expiresAt.timeIntervalSince(now) * 1000).rounded(.up)))
