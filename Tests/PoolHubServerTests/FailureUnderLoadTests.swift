@@ -76,12 +76,17 @@ struct FailureUnderLoadTests {
 
     /// `workers` loops sending reserving matches, alternating between the hubs, until `stop` is set.
     func load(_ hubs: [HubProcess], ledger: Ledger, stop: StopSignal, workers: Int = 4) async {
+        await load(HubSet(hubs), ledger: ledger, stop: stop, workers: workers)
+    }
+
+    func load(_ set: HubSet, ledger: Ledger, stop: StopSignal, workers: Int = 4) async {
         await withTaskGroup(of: Void.self) { group in
             for w in 0..<workers {
                 group.addTask {
                     var n = 0
                     while !stop.isSet {
                         n += 1
+                        let hubs = set.hubs
                         let hub = hubs[(w + n) % hubs.count]
                         let body = #"{"job_type": "inference", "model": "llama3.2", "job_id": "w\#(w)-\#(n)-\#(UUID().uuidString.prefix(8))"}"#
                         let started = ContinuousClock.now
@@ -184,6 +189,49 @@ struct FailureUnderLoadTests {
         }
     }
 
+    /// kill -9 of one instance under load, and its restart: the other answers throughout, nothing is over-booked, and
+    /// every match that was answered (by either, the killed one included) is billed.
+    @Test(.timeLimit(.minutes(3))) func killingAnInstanceUnderLoadLosesNoAnsweredCountAndOverbooksNothing() async throws {
+        let environment = try await SharedTestServers.freshEnvironment()
+        let a = try await start(environment)
+        defer { a.stop() }
+        var b = try await start(environment)
+        defer { b.stop() }
+        _ = try await fleet(on: a)
+        #expect(
+            await eventually(within: .seconds(10)) {
+                ((try? await b.send(.GET, "/api/v1/status").json["miners"] as? [String: Any])?["online"] as? Int) == Self.miners
+            })
+        let ledger = Ledger()
+        let survivor = Ledger()
+        let stop = StopSignal()
+        let set = HubSet([a, b])
+        let load = Task { await self.load(set, ledger: ledger, stop: stop) }
+        let onA = Task { await self.load([a], ledger: survivor, stop: stop, workers: 1) }
+        #expect(await eventually(within: .seconds(30)) { ledger.statuses[200, default: 0] >= 30 })
+        b.kill9()
+        set.replace([a])
+        // The survivor answers throughout: a match through A right after the kill.
+        #expect(try await a.send(.POST, "/api/v1/match", json: #"{"job_type": "inference", "model": "llama3.2"}"#).status == 200)
+        b = try await start(environment)
+        set.replace([a, b])
+        let answered = ledger.statuses[200, default: 0]
+        #expect(await eventually(within: .seconds(20)) { ledger.statuses[200, default: 0] > answered + 30 })
+        stop.set()
+        await load.value
+        await onA.value
+
+        #expect(survivor.failures.isEmpty, "the surviving instance failed requests: \(survivor.failures.prefix(3))")
+        #expect(Set(survivor.statuses.keys) == [200], "\(survivor.statuses)")
+        let granted = ledger.granted.merging(survivor.granted) { $0.union($1) }
+        #expect(granted.filter { $0.value.count > Self.slots }.isEmpty, "over-booked: \(granted.filter { $0.value.count > Self.slots })")
+        // Every answered match is billed: the killed instance answered only what it had stored.
+        let total = ledger.statuses[200, default: 0] + survivor.statuses[200, default: 0] + 1
+        let billed = await eventually(within: .seconds(30), every: .milliseconds(500)) { (try? await billedCalls(a)) == total }
+        let finally = (try? await billedCalls(a)) ?? -1
+        #expect(billed, "billed \(finally) of \(total) answered matches")
+    }
+
     /// The answered match requests billed so far (recorded and not yet recorded windows).
     func billedCalls(_ hub: HubProcess) async throws -> Int? {
         let usage = try await hub.send(.GET, "/sla/billing/usage")
@@ -266,6 +314,14 @@ struct FailureUnderLoadTests {
             #expect(a.process.isRunning && b.process.isRunning)
         }
     }
+}
+
+/// The hubs a load sends to; replaced while one is killed and restarted.
+final class HubSet: Sendable {
+    private let current: Mutex<[HubProcess]>
+    init(_ hubs: [HubProcess]) { current = Mutex(hubs) }
+    var hubs: [HubProcess] { current.withLock { $0 } }
+    func replace(_ hubs: [HubProcess]) { current.withLock { $0 = hubs } }
 }
 
 /// Tells load loops to end.
