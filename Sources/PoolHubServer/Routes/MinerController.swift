@@ -69,7 +69,6 @@ struct MinerController {
     @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
         var request = request
         let member = try await self.member(context, opensWithKey: nil, request)
-        try access.requireMiner(member, request)
         var r = FieldReader(try await request.jsonBody())
         let available = r.bool("available")
         let load = r.int("current_load", range: 0...1024)
@@ -83,19 +82,16 @@ struct MinerController {
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(context, opensWithKey: .coordinator, request)
-        try requireReader(of: member, request)
         return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(context, opensWithKey: .coordinator, request)
-        try requireReader(of: member, request)
         return try JSONResponse.make(ScoreView(member))
     }
 
     @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(context, opensWithKey: .admin, request)
-        if !Access.isMiner(member, request) { try access.require(.admin, request) }
         try await registry.deregister(member)
         return Response(status: .noContent)
     }
@@ -112,31 +108,26 @@ struct MinerController {
 
     /// The miner of the path, once the caller has shown a credential that may open it: credentials are
     /// checked before existence, so a caller without one learns nothing of which miners are registered.
-    /// An API key of `role` (nil: none will do) may look up any address; a miner token must belong to the
-    /// address, and one presented for an unknown address is refused as invalid (401), not answered 404.
+    /// A miner token, when one is sent, must be this address's (a token for an unknown address, or another
+    /// miner's, is a 401 whatever else is sent: a credential presented is a credential checked); without
+    /// one, an API key of `role` (nil: none will do) may look up any address.
     private func member(_ context: HubRequestContext, opensWithKey role: Role?, _ request: Request) async throws -> FleetMember {
         let raw = try context.parameters.require("address")
-        let keyRole = try access.role(of: request)
-        if let role, let keyRole, keyRole >= role {
-            guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
-            return try await registry.member(address)
+        if let token = Access.bearerToken(request) {
+            guard let address = MinerAddress(raw), let member = try? await registry.member(address),
+                MinerTokens.verify(token, against: member.credential)
+            else { throw APIError.unauthorized("The miner token is not valid for \(raw).") }
+            return member
         }
-        guard Access.bearerToken(request) != nil else {
-            // No token: the key's answer (401 without one, 403 for too small a role), before any lookup.
-            if let role { try access.require(role, request) }
+        let keyRole = try access.role(of: request)
+        guard let role else {
+            // Only the miner's token opens this route: 403 for a real API key, 401 for nothing.
             if keyRole != nil, !access.keys.isOpen { throw APIError.forbidden("Only the miner itself, with its token, may do this.") }
             throw APIError.unauthorized("This route needs the miner's token as Authorization: Bearer <token>.")
         }
-        guard let address = MinerAddress(raw), let member = try? await registry.member(address) else {
-            throw APIError.unauthorized("The miner token is not valid for \(raw).")
-        }
-        return member
-    }
-
-    /// Reads are for API keys, and for the miner itself with its token.
-    private func requireReader(of member: FleetMember, _ request: Request) throws {
-        if Access.isMiner(member, request) { return }
-        try access.require(.coordinator, request)
+        try access.require(role, request)
+        guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
+        return try await registry.member(address)
     }
 
     /// 64 TiB, in MiB.
