@@ -37,7 +37,11 @@ scripts/format.sh --check
 swift build --build-tests
 
 echo "=== pass 1/2: embedded (SQLite + in-process) ==="
-env "${test_env[@]/#/-u}" swift test
+pass1_log=$(mktemp)
+env "${test_env[@]/#/-u}" swift test 2>&1 | tee "$pass1_log"
+# Said out loud: what pass 1 did not run (the tests that need PostgreSQL or Redis run in pass 2, which allows no skip).
+echo "pass 1/2 skipped $(grep -cE "(Test|Suite) .* skipped" "$pass1_log" || true) tests and suites that need PostgreSQL or Redis"
+rm -f "$pass1_log"
 
 # The fuzzer: schemathesis (pinned, from PyPI, in a venv under .build) against a live hub's /openapi.json with
 # API keys on, for a bounded time; any failure of the checks below fails the run.
