@@ -234,6 +234,46 @@ extension ProcessSuites {
             #expect(billed, "billed \(finally) of \(total) answered matches")
         }
 
+        /// A Redis that hangs (connections open, nothing answered): every request still answers within the stated
+        /// bound (Redis's 2 s connect and 2 s command timeouts), reserving matches with 503, and all recovers.
+        @Test(.timeLimit(.minutes(3))) func aRedisThatHangsBoundsEveryRequest() async throws {
+            try await RedisServerProcess.with { redis in
+                let proxy = try await FreezableProxy(targetPort: redis.port)
+                var environment = try await SharedTestServers.freshEnvironment()
+                environment["REDIS_URL"] = "redis://127.0.0.1:\(proxy.port)"
+                let a = try await start(environment)
+                defer { a.stop() }
+                let fleet = try await fleet(on: a)
+                let reserving = #"{"job_type": "inference", "model": "llama3.2"}"#
+                #expect(try await a.send(.POST, "/api/v1/match", json: reserving).status == 200)
+
+                proxy.freeze()
+                let calls: [(String, HTTPMethod, String, String?, String?, UInt)] = [
+                    ("reserving match", .POST, "/api/v1/match", reserving, nil, 503),
+                    (
+                        "match without reservation", .POST, "/api/v1/match", #"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#,
+                        nil, 200
+                    ),
+                    ("heartbeat", .POST, "/api/v1/miners/\(fleet[1].address)/status", "{}", fleet[1].token, 200),
+                    ("health", .GET, "/health", nil, nil, 503),
+                ]
+                for (name, method, path, body, token, expected) in calls {
+                    let started = ContinuousClock.now
+                    let answer = try await a.send(method, path, json: body, token: token)
+                    let took = ContinuousClock.now - started
+                    #expect(answer.status == expected, "\(name)")
+                    // The bound is 2 s connect + 2 s command; more margin for a busy box, far below a hang.
+                    #expect(took < .seconds(8), "\(name) took \(took)")
+                }
+                proxy.thaw()
+                let recovered = await eventually(within: .seconds(30), every: .milliseconds(250)) {
+                    (try? await a.send(.POST, "/api/v1/match", json: reserving).status) == 200
+                }
+                #expect(recovered, "reserving matches did not recover after Redis answered again")
+                await proxy.close()
+            }
+        }
+
         /// The answered match requests billed so far (recorded and not yet recorded windows).
         func billedCalls(_ hub: HubProcess) async throws -> Int? {
             let usage = try await hub.send(.GET, "/sla/billing/usage")

@@ -33,6 +33,9 @@ package final class FreezableProxy: Sendable {
     /// From now on nothing passes, and nothing is closed.
     package func freeze() { state.frozen.store(true, ordering: .relaxed) }
 
+    /// Forwards again (bytes dropped meanwhile stay lost, as with a real network outage).
+    package func thaw() { state.frozen.store(false, ordering: .relaxed) }
+
     package func close() async { try? await channel.close() }
 }
 
