@@ -103,8 +103,14 @@ extension ProcessSuites {
             }
         }
 
-        @Test(.timeLimit(.minutes(3))) func redisRestartedWithoutItsDataNeverCausesADoubleBooking() async throws {
-            try await RedisServerProcess.with { redis in
+        /// Redis killed under load and started again, without its data (no persistence) or with it (the append-only
+        /// file): never an over-booking, 503 with Retry-After meanwhile, and recovery without restarting a hub.
+        @Test(.timeLimit(.minutes(3)), arguments: [false, true])
+        func redisRestartedNeverCausesADoubleBooking(keepingItsData persistent: Bool) async throws {
+            let files = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-aof-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+            let persistence = persistent ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", files.path] : []
+            try await RedisServerProcess.with(arguments: persistence) { redis in
                 var environment = try await SharedTestServers.freshEnvironment()
                 environment["REDIS_URL"] = redis.url
                 environment["REDIS_RECOVERY_SECONDS"] = "3"
@@ -124,6 +130,8 @@ extension ProcessSuites {
                 let load = Task { await self.load([a, b], ledger: ledger, stop: stop) }
                 // Fill the fleet through both instances, then Redis forgets everything.
                 #expect(await eventually(within: .seconds(30)) { ledger.granted.values.map(\.count).reduce(0, +) >= Self.miners * Self.slots })
+                let epochKey = [environment["REDIS_NAMESPACE"]! + ":epoch"]
+                let epochBefore = try await RedisCommand.string(["GET"] + epochKey, at: redis.port)
                 redis.stop()
                 try await Task.sleep(for: .milliseconds(300))
                 try await redis.start()
@@ -141,10 +149,14 @@ extension ProcessSuites {
                 #expect(
                     ledger.overbooked(slots: Self.slots).isEmpty, "over-booked after Redis lost its data: \(ledger.overbooked(slots: Self.slots))")
                 #expect(ledger.granted.values.map(\.count).reduce(0, +) == Self.miners * Self.slots)
-                #expect((ledger.statuses[503] ?? 0) > 0, "no 503 while the instances wrote back their reservations")
+                #expect((ledger.statuses[503] ?? 0) > 0, "no 503 while Redis was down or the instances wrote back their reservations")
                 #expect(ledger.retryAfterMissing == 0)
                 #expect(Set(ledger.statuses.keys).isSubset(of: [200, 503]), "\(ledger.statuses)")
                 #expect(ledger.failures.isEmpty, "requests without an answer: \(ledger.failures.prefix(3))")
+                // The append-only file keeps the epoch (no recovery window); without it a new epoch was declared.
+                let epochAfter = try await RedisCommand.string(["GET"] + epochKey, at: redis.port)
+                #expect(epochBefore != nil && epochAfter != nil)
+                #expect((epochBefore == epochAfter) == persistent)
             }
         }
 
@@ -377,8 +389,19 @@ final class StopSignal: Sendable {
 /// One command to a test Redis through the hub's own client (a flush, say).
 enum RedisCommand {
     static func send(_ arguments: [String], to port: Int) async throws {
+        _ = try await string(arguments, at: port)
+    }
+
+    /// The reply as a string (nil for a null reply).
+    static func string(_ arguments: [String], at port: Int) async throws -> String? {
         let client = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)"), logger: Logger(label: "test-redis"))
-        _ = try await client.send(arguments)
-        await client.close()
+        do {
+            let reply = try await client.send(arguments)
+            await client.close()
+            return reply.string
+        } catch {
+            await client.close()
+            throw error
+        }
     }
 }
