@@ -302,7 +302,7 @@ extension ProcessSuites {
             try await RedisServerProcess.with { redis in
                 let environment = [
                     "DATABASE_URL": cluster.location.url, "REDIS_URL": redis.url, "REDIS_NAMESPACE": "pgstop",
-                    "DATABASE_TIMEOUT_SECONDS": "2", "REDIS_RECOVERY_SECONDS": "0",
+                    "DATABASE_TIMEOUT_SECONDS": "5", "REDIS_RECOVERY_SECONDS": "0",
                 ]
                 let a = try await start(environment)
                 defer { a.stop() }
@@ -320,8 +320,8 @@ extension ProcessSuites {
                 #expect(await eventually(within: .seconds(30)) { ledger.statuses[200, default: 0] >= 20 })
                 try await cluster.stop()
 
-                // While PostgreSQL is down: writes answer 503 with Retry-After within one DATABASE_TIMEOUT_SECONDS (2 s;
-                // 1.5 s more for this busy box, never a second timeout), through either instance.
+                // While PostgreSQL is down: writes answer 503 with Retry-After within one DATABASE_TIMEOUT_SECONDS (5 s;
+                // 4 s more for a busy box, still short of a second timeout), through either instance.
                 let writes: [(path: String, body: String, token: String?)] = [
                     (
                         "/api/v1/miners/register",
@@ -337,7 +337,7 @@ extension ProcessSuites {
                         let took = ContinuousClock.now - started
                         #expect(answer.status == 503, "\(write.path)")
                         #expect(answer.headers.first(name: "Retry-After") != nil, "\(write.path)")
-                        #expect(took < .milliseconds(3_500), "\(write.path) took \(took)")
+                        #expect(took < .seconds(9), "\(write.path) took \(took)")
                     }
                 }
                 // Matching goes on meanwhile.
@@ -354,9 +354,10 @@ extension ProcessSuites {
                 stop.set()
                 await load.value
 
-                // No match waited on the database beyond its bound (250 ms; the rest is this busy box), none hung, and
-                // every answered match is billed once the counts kept in memory are written.
-                #expect(ledger.slowest < .seconds(2), "the slowest match took \(ledger.slowest)")
+                // No match waited on the database beyond its bound (250 ms; the rest is a busy box, and a stall behind a
+                // count write would take the 5 s timeout), none hung, and every answered match is billed once the
+                // counts kept in memory are written.
+                #expect(ledger.slowest < .seconds(4), "the slowest match took \(ledger.slowest)")
                 #expect(ledger.failures.isEmpty, "requests without an answer: \(ledger.failures.prefix(3))")
                 #expect(ledger.overbooked(slots: Self.slots).isEmpty)
                 let answered = ledger.statuses[200, default: 0]

@@ -57,7 +57,8 @@ import Testing
         let cluster = try await ThrowawayCluster()
         defer { cluster.destroy() }
         try await cluster.start()
-        let store = PostgresHubStore(location: cluster.location, logger: testLogger)
+        // A connection wait for a busy box (the first connection to a fresh cluster may take seconds there).
+        let store = PostgresHubStore(location: cluster.location, connectionWait: .seconds(10), logger: testLogger)
         try await withRunning(store) {
             try await store.migrate()
             #expect(try await store.insertMiner(sampleMiner(), credential: credential, stats: MinerStats(decayedAt: t0)))
