@@ -1,9 +1,12 @@
-"""Steady mixed load for scripts/bench/soak.sh: a fleet of 500 miners of which 50 at a time come and go
-(deregistered and registered anew), heartbeats, reserving matches with job ids followed by results or
-releases, non-reserving matches, reads, and an SLA pass a minute. Usage: soak.py URL SECONDS"""
+"""Steady mixed load for scripts/bench/soak.sh: 600 miner addresses of which about 500 are registered at a time,
+coming and going (deregistered, and later registered again with their tokens: 5 a second), heartbeats, reserving
+matches with job ids followed by results or releases (or left to expire), non-reserving matches, reads, and an SLA
+pass a minute. Usage: soak.py URL SECONDS [NEW_ADDRESSES]: with NEW_ADDRESSES=1 every comeback is a new address
+instead (the hub keeps every address it ever registered, deregistered ones included, in memory and storage)."""
 import http.client, json, random, sys, threading, time, urllib.parse
 
 url, seconds = sys.argv[1], float(sys.argv[2])
+new_addresses = len(sys.argv) > 3 and sys.argv[3] == "1"
 parts = urllib.parse.urlparse(url)
 end = time.time() + seconds
 counts, lock = {}, threading.Lock()
@@ -22,19 +25,24 @@ def call(conn, method, path, body=None, token=None):
         counts[response.status] = counts.get(response.status, 0) + 1
     return response.status, (json.loads(data) if data and response.getheader("Content-Type", "").startswith("application/json") else None)
 
-fleet, fleet_lock, serial = {}, threading.Lock(), [0]
+fleet, gone, fleet_lock, serial = {}, {}, threading.Lock(), [0]
 
 def register(conn):
     with fleet_lock:
-        serial[0] += 1
-        address = "0xs%x" % serial[0]
+        if gone and not new_addresses:
+            address, token = gone.popitem()  # a miner coming back, with its token
+        else:
+            serial[0] += 1
+            address, token = "0xs%x" % serial[0], None
+    model = "model-%d" % (int(address[3:], 16) % 10)
     status, body = call(conn, "POST", "/api/v1/miners/register", {
         "address": address, "endpoint": "http://10.1.0.1:8080",
-        "capabilities": {"models": ["model-%d" % (serial[0] % 10)], "gpu_memory": 24576, "max_concurrent_jobs": 4}})
-    if status == 201:
-        call(conn, "POST", "/api/v1/miners/%s/status" % address, {"available": True, "current_load": 0}, body["token"])
+        "capabilities": {"models": [model], "gpu_memory": 24576, "max_concurrent_jobs": 4}}, token)
+    if status in (200, 201):
+        token = body.get("token") or token
+        call(conn, "POST", "/api/v1/miners/%s/status" % address, {"available": True, "current_load": 0}, token)
         with fleet_lock:
-            fleet[address] = body["token"]
+            fleet[address] = token
 
 def churn():
     conn = client()
@@ -45,6 +53,8 @@ def churn():
                 del fleet[victim[0]]
         if victim:
             call(conn, "DELETE", "/api/v1/miners/%s" % victim[0], token=victim[1])
+            with fleet_lock:
+                gone[victim[0]] = victim[1]
         register(conn)
         time.sleep(0.2)
 
@@ -84,8 +94,12 @@ def passes():
         call(conn, "POST", "/sla/metrics/collect")
 
 conn = client()
-for _ in range(500):
+for _ in range(600):
     register(conn)
+with fleet_lock:  # 100 of the 600 start out gone
+    for address in list(fleet)[:100]:
+        call(conn, "DELETE", "/api/v1/miners/%s" % address, token=fleet[address])
+        gone[address] = fleet.pop(address)
 threads = [threading.Thread(target=churn), threading.Thread(target=heartbeats), threading.Thread(target=passes, daemon=True)]
 threads += [threading.Thread(target=matches, args=(w,)) for w in range(3)]
 for t in threads:

@@ -2,6 +2,7 @@
 # Soak: a release-built hub under steady mixed load (registrations coming and going, heartbeats, matches with
 # job ids, results, releases, SLA passes) for MINUTES, sampling its resident memory and the entries of its
 # in-memory maps (poolhub_memory_entries) every SAMPLE seconds. Usage: scripts/bench/soak.sh [MINUTES] [SAMPLE]
+# SOAK_NEW_ADDRESSES=1: every miner that comes back is a new address (see soak.py).
 # BENCH_DATABASE_URL / BENCH_REDIS_URL (an empty database and Redis) soak the shared PostgreSQL + Redis mode.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,9 +22,9 @@ DATABASE_URL="${BENCH_DATABASE_URL:-sqlite:$work/hub.sqlite}" REDIS_URL="${BENCH
 hub=$!
 for _ in $(seq 100); do curl -sf localhost:18090/health >/dev/null && break; sleep 0.1; done
 
-python3 scripts/bench/soak.py http://127.0.0.1:18090 "$((minutes * 60))" >"$work/load.log" 2>&1 &
+python3 scripts/bench/soak.py http://127.0.0.1:18090 "$((minutes * 60))" "${SOAK_NEW_ADDRESSES:-0}" >"$work/load.log" 2>&1 &
 load=$!
-echo "seconds rss_mib $(curl -s localhost:18090/metrics | awk -F'[{}"]' '/^poolhub_memory_entries/ {printf "%s ", $4}')requests"
+echo "seconds rss_mib $(curl -s localhost:18090/metrics | awk -F'"' '/^poolhub_memory_entries/ {printf "%s ", $2}')requests"
 start=$(date +%s)
 while kill -0 "$load" 2>/dev/null; do
   entries=$(curl -s localhost:18090/metrics | awk '/^poolhub_memory_entries/ {printf "%s ", $2}')
