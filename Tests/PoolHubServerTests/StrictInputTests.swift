@@ -118,4 +118,17 @@ import Testing
             }
         }
     }
+
+    /// Times are RFC 3339 with every field in range: Foundation's parser alone would roll minute 99 over into the next hour.
+    @Test func timesOutOfRangeAreRefused() {
+        for good in ["2026-05-01T00:00:00Z", "2026-05-01T00:00:00.125Z", "2024-02-29T23:59:59+02:00", "0045-01-01T01:01:02Z"] {
+            #expect(RFC3339.date(good) != nil, "\(good)")
+        }
+        for bad in [
+            "2024-01-01T12:99:00Z", "2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-05-01T24:00:00Z", "2026-04-31T00:00:00Z",
+            "2026-05-01T00:00:61Z", "2026-05-01T00:00:00", "2026-05-01T00:00:00+25:00", "2026-05-01T00:00:00.Z", "2026-05-01",
+        ] {
+            #expect(RFC3339.date(bad) == nil, "\(bad)")
+        }
+    }
 }
