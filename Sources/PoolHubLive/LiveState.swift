@@ -93,6 +93,8 @@ package struct FleetSummary: Sendable, Equatable {
     package var totalSlots = 0
     package var usedSlots = 0
     package var activeReservations = 0
+    /// Entries of each in-memory map, expired ones included (a soak watches that they stay flat).
+    package var entries: [String: Int] = [:]
 
     package init() {}
 }

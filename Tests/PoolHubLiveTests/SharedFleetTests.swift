@@ -132,8 +132,8 @@ struct SharedFleetTests {
         #expect(listening)
         let beat = LiveStatus(available: false, currentLoad: 2, gpuUtilization: 0.5, temperature: 60, lastHeartbeatAt: t0.addingTimeInterval(5))
         _ = await a.recordStatus(beat, of: address)
-        let seen = await eventually(within: .seconds(1)) { b.member(address)?.status == beat }
-        #expect(seen, "B did not apply A's heartbeat within a second")
+        let seen = await eventually(within: .seconds(10)) { b.member(address)?.status == beat }
+        #expect(seen, "B never applied A's heartbeat")
         #expect(await b.sharedStateCheck()?.ok == true)
     }
 

@@ -162,6 +162,8 @@ import Testing
         let coordinator = try await CoordinatorStandIn.start()
         defer { Task { await coordinator.stop() } }
         coordinator.setPolicy { _, _ in .acceptAfter(.milliseconds(5)) }
+        // The default request deadline (30 s) is far beyond the stand-in's 5 ms: a timed-out request is rightly sent
+        // again (the coordinator keeps it once), which this test would count as a double send.
         let t = try await TestHub.billing(coordinator) { c in c.billing.claimSize = 8 }
         let other = try await t.sibling()
         try await t.test { client in

@@ -9,9 +9,11 @@ import Synchronization
 let billingKeys = "coordinator:\(coordinatorKey),admin:\(adminKey)"
 
 extension TestHub {
-    /// A hub whose billing sync talks to `coordinator` (nil: sync off), with a short request deadline.
+    /// A hub whose billing sync talks to `coordinator` (nil: sync off).
+    /// `timeout` is the coordinator request deadline: long by default, so that a busy box never turns an answer into a
+    /// timeout; a test of timeouts sets its own.
     static func billing(
-        _ coordinator: CoordinatorStandIn?, timeout: TimeInterval = 1, tweak: (inout HubConfiguration) -> Void = { _ in }
+        _ coordinator: CoordinatorStandIn?, timeout: TimeInterval = 30, tweak: (inout HubConfiguration) -> Void = { _ in }
     ) async throws -> TestHub {
         try await make(keys: billingKeys) { c in
             c.billing.coordinatorURL = coordinator?.url

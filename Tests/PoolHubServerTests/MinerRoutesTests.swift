@@ -142,7 +142,8 @@ import Testing
             let over = try await client.send(.post, "/api/v1/miners/m/status", json: #"{"current_load": 3}"#, token: token)
             #expect(over.status == .unprocessableContent)
             #expect(errorFields(over.json) == ["current_load"])
-            #expect(try await client.send(.post, "/api/v1/miners/nobody/status", json: "{}", token: token).status == .notFound)
+            // Credentials before existence: another miner's token opens no unknown address (401, not 404).
+            #expect(try await client.send(.post, "/api/v1/miners/nobody/status", json: "{}", token: token).status == .unauthorized)
         }
     }
 

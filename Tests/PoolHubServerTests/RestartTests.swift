@@ -91,8 +91,12 @@ final class HubProcess: Sendable {
     @Test func everythingSurvivesSIGKILL() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-restart-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var hub = try await HubProcess.start(in: directory)
+        // Pass 2 runs it on PostgreSQL + Redis (the same database and namespace across the restart), pass 1 on SQLite.
+        let environment = try await SharedTestServers.freshEnvironment()
+        var hub = try await HubProcess.start(in: directory, environment: environment)
         defer { hub.stop() }
+        let storage = try await hub.send(.GET, "/api/v1/status").json["storage"] as? [String: Any]
+        #expect(storage?["database"] as? String == (SharedTestServers.enabled ? "postgresql" : "sqlite"))
 
         let registered = try await hub.send(
             .POST, "/api/v1/miners/register",
@@ -110,7 +114,7 @@ final class HubProcess: Sendable {
         let before = try await hub.send(.GET, "/api/v1/miners/0xabc")
 
         hub.kill9()
-        hub = try await HubProcess.start(in: directory)
+        hub = try await HubProcess.start(in: directory, environment: environment)
 
         let after = try await hub.send(.GET, "/api/v1/miners/0xabc")
         #expect(after.status == 200)

@@ -18,6 +18,9 @@ enum SharedTestServers {
             "REDIS_NAMESPACE": location.database,
             // Tests run in parallel on two cores: a first connection may take longer than in production.
             "DATABASE_TIMEOUT_SECONDS": "30",
+            // A fresh namespace has no epoch yet: without this every test's first reserving match would wait out the
+            // recovery window (the outage tests set their own).
+            "REDIS_RECOVERY_SECONDS": "0",
         ]
     }
 }

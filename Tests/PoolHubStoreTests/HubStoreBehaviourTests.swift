@@ -239,10 +239,4 @@ extension HubStore {
             #expect(try await store.minerAddress(withKey: [6]) == miner.address)
         }
     }
-
-    @Test(arguments: Backend.available) func pingAnswers(_ backend: Backend) async throws {
-        try await backend.makeDatabase().withStore { store in
-            try await store.ping()
-        }
-    }
 }

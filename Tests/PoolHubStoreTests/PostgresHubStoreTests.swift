@@ -57,7 +57,8 @@ import Testing
         let cluster = try await ThrowawayCluster()
         defer { cluster.destroy() }
         try await cluster.start()
-        let store = PostgresHubStore(location: cluster.location, logger: testLogger)
+        // A connection wait for a busy box (the first connection to a fresh cluster may take seconds there).
+        let store = PostgresHubStore(location: cluster.location, connectionWait: .seconds(10), logger: testLogger)
         try await withRunning(store) {
             try await store.migrate()
             #expect(try await store.insertMiner(sampleMiner(), credential: credential, stats: MinerStats(decayedAt: t0)))
@@ -81,6 +82,44 @@ import Testing
             print("PostgreSQL stopped: unavailable after \(failedAfter); restarted: answering again after \(ContinuousClock.now - restarted)")
             #expect(try await store.loadMiners().map(\.miner) == [sampleMiner()])
         }
+    }
+}
+
+extension PostgresHubStoreTests {
+    /// A server that stops answering with connections open (leased ones included): a query written to it is never
+    /// answered, yet every call answers by its deadline, inside a request and out, and the store recovers.
+    @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(2)))
+    func aServerThatHangsIsUnavailableByTheDeadline() async throws {
+        var location = try await TestPostgres.createDatabase()
+        let proxy = try await FreezableProxy(targetPort: location.port)
+        location.host = "127.0.0.1"
+        location.port = proxy.port
+        let store = PostgresHubStore(location: location, connectionWait: .seconds(10), logger: testLogger)
+        try await withRunning(store) {
+            try await store.migrate()
+            try await store.ping()  // a connection is open and idle in the pool
+            proxy.freeze()
+            let started = ContinuousClock.now
+            await expectUnavailable("a hung server answered") {
+                try await StoreDeadline.within(.now + .seconds(1)) { try await store.ping() }
+            }
+            let took = ContinuousClock.now - started
+            // The deadline (1 s), not the connection wait (10 s), the pool's minute of retries nor a query that never ends
+            // (generous: a busy box).
+            #expect(took < .seconds(8), "answered after \(took)")
+            // Several callers at once, each by its own deadline.
+            let answers = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        (try? await StoreDeadline.within(.now + .seconds(1)) { _ = try await store.loadMiners() }) == nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(answers == [true, true, true, true])
+            #expect(ContinuousClock.now - started < .seconds(20))
+        }
+        await proxy.close()
     }
 }
 

@@ -21,6 +21,9 @@ func withClient<T>(
     _ body: (RedisClient) async throws -> T
 ) async throws -> T {
     var configuration = RedisConfiguration(port: server.port)
+    // A loopback connect is refused or accepted at once; on a busy two-core box it may still take more than the
+    // default 2 s, which would add a reconnect the tests do not expect.
+    configuration.connectTimeout = .seconds(30)
     configure(&configuration)
     let client = RedisClient(configuration: configuration, logger: .tests)
     do {

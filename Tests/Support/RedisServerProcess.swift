@@ -30,10 +30,20 @@ package final class RedisServerProcess: @unchecked Sendable {  // used by one te
         arguments: [String] = [],
         _ body: (RedisServerProcess) async throws -> T
     ) async throws -> T {
-        let server = RedisServerProcess(port: try await freePort(), extraArguments: arguments)
-        try await server.start()
-        defer { server.stop() }
-        return try await body(server)
+        // The free port is chosen by binding and releasing it, so another process may take it first: then another.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let server = RedisServerProcess(port: try await freePort(), extraArguments: arguments)
+            do {
+                try await server.start()
+            } catch let failure as StartFailed where attempt < 3 {
+                _ = failure
+                continue
+            }
+            defer { server.stop() }
+            return try await body(server)
+        }
     }
 
     /// Starts (again) on the same port and returns once it accepts connections.

@@ -12,7 +12,8 @@ import Synchronization
 /// The server runs in the foreground as our child (not through `pg_ctl start`, whose daemonised server
 /// keeps Foundation's `Process` from ever seeing pg_ctl exit), and nothing here blocks a thread.
 package final class ThrowawayCluster: Sendable {
-    static let bin = "/usr/lib/postgresql/15/bin"
+    /// scripts/test.sh names the binaries it found (POOLHUB_TEST_PG_BIN); the Debian path otherwise.
+    static let bin = ProcessInfo.processInfo.environment["POOLHUB_TEST_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
     static let systemUser = "pgci"
 
     package static var isPossible: Bool {

@@ -202,11 +202,20 @@ package final class InProcessFleet: LiveState {
         state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card) } }
     }
 
-    /// Each miner's `max_concurrent_jobs` (0 when unknown), read under one lock.
-    package func slots(of addresses: [MinerAddress]) -> [Int] {
+    /// Each miner's `max_concurrent_jobs` (0 when unknown) and its last reported load, read under one lock.
+    package func capacity(of addresses: [MinerAddress]) -> [(slots: Int, load: Int)] {
         state.withLock { s in
-            addresses.map { address in s.slots[address].map { s.members[Int($0)].miner.capabilities.maxConcurrentJobs } ?? 0 }
+            addresses.map { address in
+                guard let slot = s.slots[address] else { return (0, 0) }
+                let member = s.members[Int(slot)]
+                return (member.miner.capabilities.maxConcurrentJobs, member.status?.currentLoad ?? 0)
+            }
         }
+    }
+
+    /// The reservations still live at `now`, for writing them back to a shared state that lost them.
+    package func liveReservations(at now: Date) -> [Reservation] {
+        state.withLock { s in s.reservations.values.filter { $0.isLive(at: now) } }
     }
 
     /// The match answer for a miner, with a reservation taken elsewhere.
@@ -321,6 +330,10 @@ package final class InProcessFleet: LiveState {
                 summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
             }
             summary.activeReservations = s.reservations.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) }
+            summary.entries = [
+                "members": s.members.count, "credentials": s.slotsByKey.count, "reservations": s.reservations.count,
+                "reservations_by_job": s.reservationByJob.count, "leases": s.members.reduce(0) { $0 + $1.leases.count },
+            ]
             return summary
         }
     }

@@ -27,6 +27,9 @@ extension SharedFleet {
         var attempt = 0
         while !Task.isCancelled {
             do {
+                // First into Redis's epoch: if Redis lost its data, this instance's reservations go back before
+                // the reload below replaces its view with Redis's.
+                try await restoreEpoch()
                 let members = try await source.fleet()
                 let reservations = try await liveReservations()
                 let beats = try await liveHeartbeats(of: members.filter(\.isListed).map(\.miner.address))

@@ -4,6 +4,7 @@ package import Foundation
 package import Logging
 package import PoolHubCore
 package import RESP
+import Synchronization
 
 /// Hot state shared by several hub instances through Redis.
 ///
@@ -13,6 +14,11 @@ package import RESP
 /// in Redis, which makes them atomic across instances: when Redis cannot be reached a reserving
 /// match throws instead of guessing. Heartbeats also live in Redis with their TTL, and the score
 /// cache holds the cards the scheduler-holding instance computed.
+///
+/// Redis may lose its data (no persistence, a failover to an empty replica, a flush). So that it never
+/// causes a double-booking, Redis holds an epoch that every claim names: a Redis without it refuses
+/// claims, the first instance to notice declares a new epoch with a recovery window, and every live
+/// instance writes back the live reservations it knows before it claims again (see `SharedFleet+Epoch`).
 package final class SharedFleet: LiveState {
     package let local: InProcessFleet
     let redis: RedisClient
@@ -22,12 +28,17 @@ package final class SharedFleet: LiveState {
     let source: any FleetSource
     let clock: any HubClock
     let logger: Logger
+    /// How long claims are refused after Redis lost its data, so that every instance writes back first.
+    let recoveryWindow: Duration
+    /// The epoch of Redis's data this instance has written its reservations into ("" before the first).
+    let epoch = Mutex("")
 
     var events: String { namespace + ":events" }
     var scoreCache: String { namespace + ":scores" }
 
     package init(
-        local: InProcessFleet, redis: RedisClient, namespace: String, source: any FleetSource, clock: any HubClock, logger: Logger
+        local: InProcessFleet, redis: RedisClient, namespace: String, source: any FleetSource, clock: any HubClock,
+        recoveryWindow: Duration = .zero, logger: Logger
     ) {
         self.local = local
         self.redis = redis
@@ -35,6 +46,7 @@ package final class SharedFleet: LiveState {
         self.origin = ReservationID.random().description
         self.source = source
         self.clock = clock
+        self.recoveryWindow = recoveryWindow
         self.logger = logger
     }
 
@@ -152,6 +164,12 @@ package final class SharedFleet: LiveState {
                 var miners = Array(result.miners[first...].prefix(request.limit))
                 miners[0].reservation = reservation
                 return MatchResult(miners: miners, rejected: Self.counting(refused, in: result.rejected, passed: first))
+            case .stale:
+                // Write back what this instance holds (declaring the new epoch if it is the first to notice), then claim
+                // again: while the recovery window is open (other instances writing theirs back) that is refused too.
+                do { try await restoreEpoch() } catch { throw .unavailable("Redis lost its data; writing back reservations failed: \(error)") }
+            case .recovering(let ms):
+                throw .unavailable("Redis lost its data; the hub instances are writing back their reservations (\(ms) ms left)")
             case .full:
                 guard !result.miners.isEmpty else { return none }
                 // This instance's view was behind (announcements still on their way): try the next ones.
@@ -178,15 +196,20 @@ package final class SharedFleet: LiveState {
         case held(Reservation)
         case claimed(Reservation)
         case full
+        /// Redis's epoch is not ours: it lost its data, or another instance declared a new epoch first.
+        case stale
+        /// The instances are writing back their reservations; claims resume in `ms` milliseconds.
+        case recovering(ms: Int)
     }
 
     private func claim(_ candidates: [MatchedMiner], for request: MatchRequest, at now: Date) async throws(LiveStateError) -> Claim {
         var arguments = [
             namespace, origin, Wire.time(now), Wire.time(now.addingTimeInterval(local.policy.reservationTTL)),
-            ReservationID.random().description, request.jobID ?? "",
+            ReservationID.random().description, request.jobID ?? "", epoch.withLock { $0 },
         ]
-        for (candidate, slots) in zip(candidates, local.slots(of: candidates.map(\.address))) {
-            arguments += [candidate.address.value, String(slots)]
+        for (candidate, capacity) in zip(candidates, local.capacity(of: candidates.map(\.address))) {
+            // The reported load counts too: it covers the reservations of an instance that died while Redis was empty.
+            arguments += [candidate.address.value, String(capacity.slots), String(capacity.load)]
         }
         let reply: RESPValue
         do {
@@ -198,6 +221,10 @@ package final class SharedFleet: LiveState {
         switch parts.first?.string {
         case "full":
             return .full
+        case "stale":
+            return .stale
+        case "recovering":
+            return .recovering(ms: parts.count == 2 ? parts[1].string.flatMap { Int($0) } ?? 1_000 : 1_000)
         case let kind? where kind == "held" || kind == "claimed":
             guard parts.count == 3, let id = parts[1].string.flatMap(ReservationID.init), let record = parts[2].string,
                 let reservation = Wire.reservation(id, record: record)

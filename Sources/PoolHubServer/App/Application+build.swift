@@ -14,6 +14,8 @@ package func buildRouter(_ hub: Hub) -> Router<HubRequestContext> {
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: hub.metrics))
     router.add(middleware: ErrorMiddleware(rejections: hub.rejections))
+    router.add(middleware: StrictQueryMiddleware())
+    router.add(middleware: StoreDeadlineMiddleware(timeout: .seconds(hub.configuration.databaseTimeout)))
     router.addRoutes(OperationsController(overview: HubOverview(hub: hub)).endpoints)
     router.addRoutes(DashboardController(history: hub.fleetHistory, access: hub.access).endpoints)
     router.addRoutes(
@@ -73,6 +75,7 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     ]
     if let shared = hub.shared {
         services.append(BackgroundLoop(name: "change-feed") { await shared.follow() })
+        services.append(BackgroundLoop(name: "redis-epoch") { await shared.watchEpoch() })
     }
     return services
 }

@@ -119,7 +119,8 @@ package struct Hub: Sendable {
                 store: store, scorer: scorer, heartbeat: configuration.heartbeat, persistInterval: configuration.heartbeatPersistInterval,
                 clock: clock)
             shared = SharedFleet(
-                local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock, logger: logger)
+                local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock,
+                recoveryWindow: .seconds(configuration.redisRecoveryWindow), logger: logger)
             live = shared!
             redis = client
         } else if case .postgres = configuration.storage {
@@ -140,7 +141,8 @@ package struct Hub: Sendable {
             store: store, live: live, heartbeats: heartbeats, clock: clock, policy: configuration.sla, heartbeat: configuration.heartbeat,
             retention: configuration.slaRetention, metrics: metrics)
         self.meter = APICallMeter(
-            store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, logger: logger)
+            store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, clock: clock,
+            logger: logger)
         self.billing = BillingSync(store: store, configuration: configuration.billing, clock: clock, metrics: metrics, logger: logger)
         self.storageName = storageName
         self.shared = shared

@@ -32,22 +32,4 @@ struct Access: Sendable {
         let token = value.dropFirst(7).trimmingCharacters(in: .whitespaces)
         return token.isEmpty ? nil : token
     }
-
-    /// Requires the token of `member` itself. A valid API key is a real credential of the wrong principal (403).
-    func requireMiner(_ member: FleetMember, _ request: Request) throws {
-        guard let token = Self.bearerToken(request) else {
-            if request.headers[.apiKey] != nil, (try? role(of: request)) != nil, !keys.isOpen {
-                throw APIError.forbidden("Only the miner itself, with its token, may do this.")
-            }
-            throw APIError.unauthorized("This route needs the miner's token as Authorization: Bearer <token>.")
-        }
-        guard MinerTokens.verify(token, against: member.credential) else {
-            throw APIError.unauthorized("The miner token is not valid for \(member.miner.address).")
-        }
-    }
-
-    /// True when the request carries `member`'s own token.
-    static func isMiner(_ member: FleetMember, _ request: Request) -> Bool {
-        bearerToken(request).map { MinerTokens.verify($0, against: member.credential) } ?? false
-    }
 }

@@ -11,9 +11,9 @@ import PoolHubStore
 /// Matching is the hot path (in memory, thousands per second), so there is no write per match: the
 /// counts that arrive while one write is in flight go together in the next (group commit), as one
 /// upsert per tenant and window. A match is answered once the write carrying its count is stored, so a
-/// killed hub loses no answered call. Billing never holds matching up for long: while a write has taken
-/// more than `patience`, or the last one failed, callers stop waiting and their counts stay queued in
-/// memory, written as soon as storage answers again (only a kill during a database outage loses them).
+/// killed hub loses no answered call. Billing never holds matching up for long: a caller waits at most
+/// `patience` (on the hub's clock) however long the write takes, and not at all after a failed one; their counts stay queued
+/// in memory, written as soon as storage answers again (only a kill during a database outage loses them).
 final class APICallMeter: Sendable {
     /// How long a match may wait for the write of its count before it is answered anyway.
     static let patience = Duration.milliseconds(250)
@@ -26,11 +26,11 @@ final class APICallMeter: Sendable {
     private let window: Int64
     private let defaultTenant: String
 
-    init(store: any UsageStore, window: Int64, defaultTenant: String, logger: Logger) {
+    init(store: any UsageStore, window: Int64, defaultTenant: String, clock: any HubClock, logger: Logger) {
         self.store = store
         self.window = window
         self.defaultTenant = defaultTenant
-        writer = GroupCommit(.keepAndRetry(patience: Self.patience)) { transition in
+        writer = GroupCommit(.keepAndRetry(patience: Self.patience), clock: clock) { transition in
             switch transition {
             case .failing(let error):
                 logger.warning(

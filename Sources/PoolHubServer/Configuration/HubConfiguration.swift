@@ -20,6 +20,8 @@ package struct HubConfiguration: Sendable {
     package var redis: RedisConfiguration?
     /// Prefix of every Redis key and channel, so several hub deployments can share one Redis.
     package var redisNamespace = "poolhub"
+    /// After Redis lost its data, how long reserving matches are refused while every instance writes back its reservations.
+    package var redisRecoveryWindow: TimeInterval = 5
     package var databasePoolSize = 20
     /// How long a request waits for a database connection before it answers 503 (PostgreSQL).
     package var databaseTimeout: TimeInterval = 3
@@ -88,6 +90,7 @@ package struct HubConfiguration: Sendable {
             }
             c.redisNamespace = namespace
         }
+        c.redisRecoveryWindow = try env.double("REDIS_RECOVERY_SECONDS", 0...600) ?? c.redisRecoveryWindow
         c.schedulerLockInterval = try env.double("SCHEDULER_LOCK_INTERVAL_SECONDS", 0.05...600) ?? c.schedulerLockInterval
 
         let scoringPath = env.string("SCORING_CONFIG") ?? "config/scoring.toml"

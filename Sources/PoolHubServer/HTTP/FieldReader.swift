@@ -7,6 +7,8 @@ struct FieldReader {
     private let fields: [String: JSONValue]
     private let prefix: String
     private(set) var problems: [FieldProblem] = []
+    /// The keys asked for so far.
+    private var read: Set<String> = []
 
     init(_ value: JSONValue, prefix: String = "") {
         self.prefix = prefix
@@ -22,8 +24,14 @@ struct FieldReader {
         problems.append(FieldProblem(field: prefix + key, problem: problem))
     }
 
+    /// Names a problem for every key that no read asked for.
+    mutating func rejectUnread() {
+        for key in fields.keys.sorted() where !read.contains(key) { fail(key, "is not a known field") }
+    }
+
     /// The field's value; nil when absent or null (with a problem when `required`).
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
+        read.insert(key)
         switch fields[key] {
         case nil, .null?:
             if required { fail(key, "is required") }
@@ -143,11 +151,13 @@ struct FieldReader {
         return date
     }
 
-    /// Reads a nested object with its own reader; its problems are named `key.field`.
-    mutating func nested<T>(_ key: String, required: Bool = false, _ read: (inout FieldReader) -> T?) -> T? {
+    /// Reads a nested object with its own reader; its problems are named `key.field`. With `strict`, a key
+    /// the reader did not ask for is a problem too (a requirement the hub does not know must not be ignored).
+    mutating func nested<T>(_ key: String, required: Bool = false, strict: Bool = false, _ read: (inout FieldReader) -> T?) -> T? {
         guard let value = value(key, required: required) else { return nil }
         var inner = FieldReader(value, prefix: prefix + key + ".")
         let result = read(&inner)
+        if strict { inner.rejectUnread() }
         problems += inner.problems
         return inner.problems.isEmpty ? result : nil
     }

@@ -9,15 +9,26 @@ extension HTTPField.Name {
     static let apiKey = HTTPField.Name("X-API-Key")!
 }
 
-/// Gives every request an id (the client's `X-Request-Id` when it is sane) and echoes it on the response.
+/// Gives every request an id (the client's `X-Request-Id`, or a new one) and echoes it on the response.
+/// A client id that is not 1..128 visible ASCII characters is refused with 400, as openapi.yaml says
+/// (the answer carries a new id), rather than silently replaced: the caller's logs would not line up.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = request.headers[.requestID].flatMap { Self.isSane($0) ? $0 : nil } ?? Self.generate()
+        let sent = request.headers[.requestID]
+        let id = sent.flatMap { Self.isSane($0) ? $0 : nil } ?? Self.generate()
         context.logger[metadataKey: "request_id"] = .string(id)
-        var response = try await next(request, context)
+        var response: Response
+        if sent != nil, sent != id {
+            response = try APIError(
+                .badRequest, "invalid_request_id", "X-Request-Id must be 1..128 visible ASCII characters (! to ~).",
+                details: [FieldProblem(field: "X-Request-Id", problem: "must be 1..128 visible ASCII characters")]
+            ).response(from: request, context: context)
+        } else {
+            response = try await next(request, context)
+        }
         response.headers[.requestID] = id
         return response
     }

@@ -147,6 +147,10 @@ final class HubMetrics: Sendable {
         registry.makeGauge(name: "poolhub_slots_used", help: "Slots of the online miners in use (reported load or reservations)").set(
             Double(summary.usedSlots))
         var text = registry.emitToBuffer()
+        text += Array("# HELP poolhub_memory_entries Entries of each in-memory map\n# TYPE poolhub_memory_entries gauge\n".utf8)
+        for (map, count) in summary.entries.sorted(by: { $0.key < $1.key }) {
+            text += Array("poolhub_memory_entries{map=\"\(map)\"} \(count)\n".utf8)
+        }
         text += slaGauges.withLock { $0 }
         text += Array("# HELP poolhub_miner_score Current score of each registered miner\n# TYPE poolhub_miner_score gauge\n".utf8)
         for (address, score) in live.scores() {

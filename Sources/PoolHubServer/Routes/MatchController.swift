@@ -23,7 +23,7 @@ struct MatchController {
         var r = FieldReader(try await request.jsonBody())
         let jobType = r.string("job_type", required: true, length: 1...64)
         let model = r.string("model", required: true, length: 1...128)
-        let requirements = r.nested("requirements") { q -> (Int?, Double?)? in
+        let requirements = r.nested("requirements", strict: true) { q -> (Int?, Double?)? in
             (q.int("min_gpu_memory", range: 1...2_097_152), q.number("max_latency", range: 1...86_400_000))
         }
         let jobID = r.string("job_id", length: 1...256)

@@ -72,8 +72,7 @@ struct MinerController {
 
     @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
         var request = request
-        let member = try await self.member(context)
-        try access.requireMiner(member, request)
+        let member = try await self.member(context, opensWithKey: nil, request)
         var r = FieldReader(try await request.jsonBody())
         let available = r.bool("available")
         let load = r.int("current_load", range: 0...1024)
@@ -86,20 +85,17 @@ struct MinerController {
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try await self.member(context)
-        try requireReader(of: member, request)
+        let member = try await self.member(context, opensWithKey: .coordinator, request)
         return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try await self.member(context)
-        try requireReader(of: member, request)
+        let member = try await self.member(context, opensWithKey: .coordinator, request)
         return try JSONResponse.make(ScoreView(member))
     }
 
     @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let member = try await self.member(context)
-        if !Access.isMiner(member, request) { try access.require(.admin, request) }
+        let member = try await self.member(context, opensWithKey: .admin, request)
         try await registry.deregister(member)
         return Response(status: .noContent)
     }
@@ -107,24 +103,24 @@ struct MinerController {
     /// Operator actions: an admin key, never the miner's own token (a miner cannot uncordon itself).
     @Sendable func cordon(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.admin, request)
-        let member = try await registry.cordon(try await self.member(context))
+        let member = try await registry.cordon(try await self.operatorTarget(context))
         return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     @Sendable func uncordon(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.admin, request)
-        let member = try await registry.uncordon(try await self.member(context))
+        let member = try await registry.uncordon(try await self.operatorTarget(context))
         return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     @Sendable func drain(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.admin, request)
-        return try JSONResponse.make(DrainView(try await registry.drain(try await self.member(context))))
+        return try JSONResponse.make(DrainView(try await registry.drain(try await self.operatorTarget(context))))
     }
 
     @Sendable func resetToken(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.admin, request)
-        let reset = try await registry.resetToken(try await self.member(context))
+        let reset = try await registry.resetToken(try await self.operatorTarget(context))
         return try JSONResponse.make(NewTokenView(address: reset.member.miner.address.value, token: reset.token))
     }
 
@@ -140,16 +136,35 @@ struct MinerController {
         return try JSONResponse.make(MinerPageView(page.miners, more: page.more, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
-    private func member(_ context: HubRequestContext) async throws -> FleetMember {
+    /// The miner of the path, once the caller has shown a credential that may open it: credentials are
+    /// checked before existence, so a caller without one learns nothing of which miners are registered.
+    /// A miner token, when one is sent, must be this address's (a token for an unknown address, or another
+    /// miner's, is a 401 whatever else is sent: a credential presented is a credential checked); without
+    /// one, an API key of `role` (nil: none will do) may look up any address.
+    private func member(_ context: HubRequestContext, opensWithKey role: Role?, _ request: Request) async throws -> FleetMember {
         let raw = try context.parameters.require("address")
+        if let token = Access.bearerToken(request) {
+            guard let address = MinerAddress(raw), let member = try? await registry.member(address),
+                MinerTokens.verify(token, against: member.credential)
+            else { throw APIError.unauthorized("The miner token is not valid for \(raw).") }
+            return member
+        }
+        let keyRole = try access.role(of: request)
+        guard let role else {
+            // Only the miner's token opens this route: 403 for a real API key, 401 for nothing.
+            if keyRole != nil, !access.keys.isOpen { throw APIError.forbidden("Only the miner itself, with its token, may do this.") }
+            throw APIError.unauthorized("This route needs the miner's token as Authorization: Bearer <token>.")
+        }
+        try access.require(role, request)
         guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
         return try await registry.member(address)
     }
 
-    /// Reads are for API keys, and for the miner itself with its token.
-    private func requireReader(of member: FleetMember, _ request: Request) throws {
-        if Access.isMiner(member, request) { return }
-        try access.require(.coordinator, request)
+    /// The miner of an operator action's path, asked for once the admin key has been checked.
+    private func operatorTarget(_ context: HubRequestContext) async throws -> FleetMember {
+        let raw = try context.parameters.require("address")
+        guard let address = MinerAddress(raw) else { throw HubError.minerNotFound(raw) }
+        return try await registry.member(address)
     }
 
     /// 64 TiB, in MiB.

@@ -4,54 +4,62 @@ import PoolHubCore
 import PostgresNIO
 import Synchronization
 
-// Leasing connections with a bounded wait, and telling "the database is gone" apart from SQL errors.
-
 extension PostgresHubStore {
-    /// Runs `body` on a pooled connection.
+    /// Runs `body` on a pooled connection, answering (its result, or `StoreError.unavailable`) in bounded time.
     ///
     /// While PostgreSQL is down the pool keeps retrying to connect and a lease would wait for up to a
     /// minute (its circuit breaker); callers need an answer sooner, so waiting longer than
     /// `connectionWait` for a connection throws `StoreError.unavailable` — unless the server answered
-    /// the last lease, when the pool is only busy and a caller waits its turn. Once leased, a query runs to its end.
+    /// the last lease, when the pool is only busy and a caller waits its turn. Whatever happens, a request
+    /// gets its answer by its `StoreDeadline`, other work within `backgroundLimit`: a query written to a
+    /// connection that is closing is never answered by postgres-nio, so the work runs in a task of its own
+    /// that is abandoned (and cancelled) when the time is up, rather than awaited.
     func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let lease = LeaseFlag()
+        let outcome = Outcome<Result>()
+        let start = ContinuousClock.now
+        let end = StoreDeadline.current ?? start + backgroundLimit
         let wait = connectionWait
-        do {
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask {
-                    try await self.client.withConnection { connection in
-                        lease.leased.store(true, ordering: .releasing)
-                        // postgres-nio never answers a query written to a closed connection; fail instead.
-                        guard !connection.isClosed else { throw StoreError.unavailable("the connection was closed") }
-                        self.lastLease.store(self.nanoseconds(since: self.epoch), ordering: .relaxed)
-                        return try await body(connection)
-                    }
+        let work = Task {
+            do {
+                let result = try await self.client.withConnection { connection in
+                    lease.leased.store(true, ordering: .releasing)
+                    guard !connection.isClosed else { throw StoreError.unavailable("the connection was closed") }
+                    self.lastLease.store(self.nanoseconds(since: self.epoch), ordering: .relaxed)
+                    return try await body(connection)
                 }
-                group.addTask {
-                    try await Task.sleep(for: wait)
-                    var waited = wait
-                    while !lease.leased.load(ordering: .acquiring) {
-                        let sinceLease = self.nanoseconds(since: self.epoch) - self.lastLease.load(ordering: .relaxed)
-                        guard sinceLease < wait.inNanoseconds, waited < self.busyWait else {
-                            throw StoreError.unavailable("no connection to PostgreSQL within \(waited)")
-                        }
-                        try await Task.sleep(for: .milliseconds(100))
-                        waited += .milliseconds(100)
-                    }
-                    return nil
-                }
-                while let next = try await group.next() {
-                    if let result = next {
-                        group.cancelAll()
-                        return result
-                    }
-                }
-                throw CancellationError()
+                outcome.finish(.success(result))
+            } catch {
+                outcome.finish(.failure(Self.classify(error, leased: lease.leased.load(ordering: .acquiring))))
             }
-        } catch {
-            throw Self.classify(error, leased: lease.leased.load(ordering: .acquiring))
+        }
+        let timer = Task {
+            func giveUp(_ reason: String) {
+                if outcome.finish(.failure(StoreError.unavailable(reason))) { work.cancel() }
+            }
+            while !outcome.isFinished {
+                let now = ContinuousClock.now
+                guard now < end else {
+                    return giveUp("no answer from PostgreSQL within \(now - start)")
+                }
+                if !lease.leased.load(ordering: .acquiring), now - start >= wait {
+                    let sinceLease = self.nanoseconds(since: self.epoch) - self.lastLease.load(ordering: .relaxed)
+                    guard sinceLease < wait.inNanoseconds else {
+                        return giveUp("no connection to PostgreSQL within \(wait)")
+                    }
+                }
+                let nextCheck = now - start < wait ? min(start + wait, end) : min(now + .milliseconds(100), end)
+                try? await Task.sleep(until: nextCheck, clock: .continuous)
+                if Task.isCancelled { return }
+            }
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await outcome.value
+        } onCancel: {
+            if outcome.finish(.failure(CancellationError())) { work.cancel() }
         }
     }
 
@@ -105,4 +113,40 @@ extension PostgresHubStore {
 /// Whether a connection was leased yet: written by the lease, read by the timer racing it.
 private final class LeaseFlag: Sendable {
     let leased = Atomic<Bool>(false)
+}
+
+/// The first of the work's end, the timer and the caller's cancellation: it alone answers the caller.
+private final class Outcome<Value: Sendable>: Sendable {
+    private struct State {
+        var result: Swift.Result<Value, any Error>?
+        var waiter: CheckedContinuation<Value, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    var isFinished: Bool { state.withLock { $0.result != nil } }
+
+    /// Records `result` unless another came first; true when this one decides.
+    @discardableResult func finish(_ result: Swift.Result<Value, any Error>) -> Bool {
+        let (decides, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Value, any Error>?) in
+            guard s.result == nil else { return (false, nil) }
+            s.result = result
+            defer { s.waiter = nil }
+            return (true, s.waiter)
+        }
+        waiter?.resume(with: result)
+        return decides
+    }
+
+    var value: Value {
+        get async throws {
+            try await withCheckedThrowingContinuation { waiter in
+                let done = state.withLock { s -> Swift.Result<Value, any Error>? in
+                    if s.result == nil { s.waiter = waiter }
+                    return s.result
+                }
+                if let done { waiter.resume(with: done) }
+            }
+        }
+    }
 }

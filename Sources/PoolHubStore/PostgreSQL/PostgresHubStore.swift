@@ -16,12 +16,13 @@ package final class PostgresHubStore: HubStore, Service {
     /// How long a request may wait for a connection before the database counts as unavailable.
     let connectionWait: Duration
     /// When a lease last found the server answering (ns since `epoch`). While leases keep succeeding
-    /// the pool is only busy and a caller waits its turn (up to `busyWait`); when none has for
+    /// the pool is only busy and a caller waits its turn (up to its deadline); when none has for
     /// `connectionWait`, the server counts as unreachable.
     let lastLease = Atomic<Int64>(Int64.min / 2)
     let epoch = ContinuousClock.now
-    let busyWait: Duration = .seconds(30)
-    let statusWriter = StatusWriter(.failCallers)
+    /// The bound of storage work outside a request (migrations, passes, group-commit writes).
+    let backgroundLimit: Duration = .seconds(60)
+    let statusWriter = StatusWriter(.failCallers, clock: SystemClock())
 
     /// Held (per transaction) while migrating, so that instances starting together apply each migration once.
     static let migrationLockKey: Int64 = 0x506F_6F6C_4875_6201  // "PoolHub" + 1

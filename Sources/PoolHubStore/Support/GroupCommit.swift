@@ -1,5 +1,6 @@
 // Group commit: one write for everything submitted meanwhile.
 
+package import PoolHubCore
 import Synchronization
 
 /// What one group-commit write carries: everything submitted while the previous write was in flight.
@@ -20,8 +21,8 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         /// The callers of a failed write get its error; the batch is dropped (they may try again).
         case failCallers
         /// The batch goes back in the queue and is written again after a growing pause (1 s to 30 s).
-        /// Callers never see an error: they wait at most `patience` for a write in flight, and not at
-        /// all while writes fail; their items are kept in memory until storage answers again.
+        /// Callers never see an error: each waits at most `patience` from its arrival (timed on the injected
+        /// clock), and not at all while writes fail; their items are kept in memory until storage answers again.
         case keepAndRetry(patience: Duration)
     }
 
@@ -31,41 +32,72 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         case recovered
     }
 
+    private typealias Waiter = CheckedContinuation<Void, any Error>
+
     private struct State {
         var pending = Batch()
-        var waiting: [CheckedContinuation<Void, any Error>] = []
+        /// Callers of the next write, and of the write in flight, by id (a patience timer may answer one early).
+        var waiting: [UInt64: Waiter] = [:]
+        var inFlight: [UInt64: Waiter] = [:]
+        var nextID: UInt64 = 0
         var writing = false
-        /// When the write in flight started.
-        var writeStarted = ContinuousClock.now
         var failing = false
+
+        /// Takes the caller `id` out of whichever write it waits for; nil once it was answered.
+        mutating func take(_ id: UInt64) -> Waiter? {
+            waiting.removeValue(forKey: id) ?? inFlight.removeValue(forKey: id)
+        }
     }
 
     private let state = Mutex(State())
     private let policy: FailurePolicy
+    private let clock: any HubClock
     private let transition: @Sendable (Transition) -> Void
 
-    package init(_ policy: FailurePolicy, transition: @escaping @Sendable (Transition) -> Void = { _ in }) {
+    /// `clock` times the callers' patience and the pauses between retries.
+    package init(_ policy: FailurePolicy, clock: any HubClock, transition: @escaping @Sendable (Transition) -> Void = { _ in }) {
         self.policy = policy
+        self.clock = clock
         self.transition = transition
     }
 
     /// Adds `item` to the next write and waits for it (see `FailurePolicy` for what a failure does).
     /// `write` stores one batch; the caller that starts an idle writer lends it.
     package func submit(_ item: Batch.Item, write: @escaping @Sendable (Batch) async throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            let leads = state.withLock { s -> Bool in
+        var patience: Duration?
+        if case .keepAndRetry(let p) = policy { patience = p }
+        let id = state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
+        }
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+        try await withCheckedThrowingContinuation { (done: Waiter) in
+            let (leads, waits) = state.withLock { s -> (Bool, Bool) in
                 s.pending.add(item)
-                if case .keepAndRetry(let patience) = policy, s.failing || (s.writing && ContinuousClock.now - s.writeStarted > patience) {
-                    done.resume()
-                } else {
-                    s.waiting.append(done)
-                }
-                guard !s.writing else { return false }
+                let waits = patience == nil || !s.failing
+                if waits { s.waiting[id] = done }
+                guard !s.writing else { return (false, waits) }
                 s.writing = true
-                s.writeStarted = ContinuousClock.now
-                return true
+                return (true, waits)
             }
-            if leads { Task { await self.drain(write) } }
+            if !waits { done.resume() }
+            if let patience, waits {
+                // Each caller's own bound, counted from its arrival: whatever the write in flight does, it is answered by then.
+                let clock = self.clock
+                timer = Task {
+                    guard (try? await clock.sleep(for: patience)) != nil else { return }
+                    self.state.withLock { $0.take(id) }?.resume()
+                }
+            } else if let deadline = StoreDeadline.current {
+                // A request's storage deadline holds while it queues behind other writes, too.
+                timer = Task {
+                    guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
+                    self.state.withLock { $0.take(id) }?.resume(throwing: StoreError.unavailable("no write within the request's deadline"))
+                }
+            }
+            // The writes serve every caller, so none runs on the deadline of the caller that happened to start them.
+            if leads { Task { await StoreDeadline.$current.withValue(nil) { await self.drain(write) } } }
         }
     }
 
@@ -73,16 +105,16 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
     private func drain(_ write: @Sendable (Batch) async throws -> Void) async {
         var pause = Duration.seconds(1)
         while true {
-            let (batch, waiting) = state.withLock { s in
-                let taken = (s.pending, s.waiting)
+            let batch = state.withLock { s in
+                let taken = s.pending
                 s.pending = Batch()
-                s.waiting = []
-                s.writeStarted = ContinuousClock.now
-                if taken.0.isEmpty { s.writing = false }
+                s.inFlight = s.waiting
+                s.waiting = [:]
+                if taken.isEmpty { s.writing = false }
                 return taken
             }
             guard !batch.isEmpty else {
-                for done in waiting { done.resume() }
+                answer(nil)
                 return
             }
             do {
@@ -92,11 +124,11 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
                     return s.failing
                 }
                 if recovered { transition(.recovered) }
-                for done in waiting { done.resume() }
+                answer(nil)
                 pause = .seconds(1)
             } catch {
                 guard case .keepAndRetry = policy else {
-                    for done in waiting { done.resume(throwing: error) }
+                    answer(error)
                     continue
                 }
                 let first = state.withLock { s in
@@ -104,11 +136,22 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
                     defer { s.failing = true }
                     return !s.failing
                 }
-                for done in waiting { done.resume() }
+                answer(nil)
                 if first { transition(.failing(error)) }
-                try? await Task.sleep(for: pause)
+                try? await clock.sleep(for: pause)
                 pause = min(pause * 2, .seconds(30))
             }
+        }
+    }
+
+    /// Answers the callers of the write that just ended (those a timer has not answered already).
+    private func answer(_ error: (any Error)?) {
+        let callers = state.withLock { s in
+            defer { s.inFlight = [:] }
+            return s.inFlight.values
+        }
+        for done in callers {
+            if let error { done.resume(throwing: error) } else { done.resume() }
         }
     }
 }
