@@ -127,6 +127,20 @@ import Testing
             #expect(r.json["openapi"] as? String == "3.1.0")
         }
     }
+
+    /// Every route answers a malformed X-Request-Id with 400 (RequestIDMiddleware runs first), so every
+    /// operation documents the header and the 400; a path item that is a `$ref` is checked where it points.
+    @Test func everyOperationDocumentsTheRequestIdAndItsRefusal() throws {
+        for (path, item) in try OpenAPIDocument.paths() {
+            guard let item = item as? [String: Any], item["$ref"] == nil else { continue }
+            for method in ["get", "post", "put", "delete", "patch"] {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let parameters = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { $0["$ref"] as? String }
+                #expect(parameters.contains("#/components/parameters/RequestIdHeader"), "\(method) \(path) lacks X-Request-Id")
+                #expect((operation["responses"] as? [String: Any])?["400"] != nil, "\(method) \(path) does not document 400")
+            }
+        }
+    }
 }
 
 extension OpenAPIDocument {
