@@ -79,4 +79,34 @@ import Testing
             #expect(miners(answer.json).compactMap { $0["address"] as? String } == ["steady"])
         }
     }
+
+    /// Only a transition waits for storage: a heartbeat that falls due is answered from the hot state and
+    /// written by the next flush, once; one that is not due yet is not written at all.
+    @Test func aDueHeartbeatIsWrittenByTheFlushNotBeforeItsAnswer() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-coalesce-\(UUID().uuidString)/hub.sqlite").path
+        var configuration = try HubConfiguration.load(environment: ["DATABASE_URL": "sqlite:" + path])
+        configuration.heartbeatTTL = 45
+        configuration.heartbeatPersistInterval = 60
+        let clock = ManualClock(t0)
+        let hub = try await Hub.open(configuration, clock: clock, logger: Logger(label: "test"))
+        func stored() async throws -> Date? { try await hub.store.loadMiner(MinerAddress("steady")!)?.status?.lastHeartbeatAt }
+        try await Application(router: buildRouter(hub)).test(.router) { client in
+            let token = try await client.register("steady")
+            #expect(try await client.heartbeat("steady", token: token) == .ok)  // coming online: written at once
+            #expect(try await stored() == t0)
+            clock.advance(by: 30)
+            #expect(try await client.heartbeat("steady", token: token) == .ok)
+            try await hub.heartbeats.flush(at: clock.now())
+            #expect(try await stored() == t0, "not due before t0 + 60")
+            clock.advance(by: 31)
+            #expect(try await client.heartbeat("steady", token: token) == .ok)
+            #expect(try await stored() == t0, "a due heartbeat is answered before it is written")
+            try await hub.heartbeats.flush(at: clock.now())
+            #expect(try await stored() == t0.addingTimeInterval(61))
+            // Availability changing is a transition: stored before the answer, without a flush.
+            clock.advance(by: 5)
+            #expect(try await client.heartbeat("steady", token: token, available: false) == .ok)
+            #expect(try await stored() == t0.addingTimeInterval(66))
+        }
+    }
 }

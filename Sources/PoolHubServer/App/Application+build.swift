@@ -62,7 +62,7 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
         },
         // Expiries come due in the hot state by time; this also stores them and the coalesced heartbeats.
         PeriodicTask(
-            name: "heartbeat-persistence", interval: .seconds(1), logger: logger,
+            name: "heartbeat-persistence", interval: .seconds(HeartbeatPersistence.flushPeriod), logger: logger,
             atShutdown: { try await heartbeats.flush(at: clock.now(), everything: true) }
         ) {
             try await heartbeats.flush(at: clock.now())

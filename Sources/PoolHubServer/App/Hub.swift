@@ -116,7 +116,8 @@ package struct Hub: Sendable {
         if let redisConfiguration = configuration.redis {
             let client = RedisClient(configuration: redisConfiguration, logger: logger)
             let source = StoredFleet(
-                store: store, scorer: scorer, heartbeat: configuration.heartbeat, persistInterval: configuration.heartbeatPersistInterval,
+                store: store, scorer: scorer, heartbeat: configuration.heartbeat,
+                persistInterval: HeartbeatPersistence.lag(coalescing: configuration.heartbeatPersistInterval),
                 clock: clock)
             shared = SharedFleet(
                 local: fleet, redis: client, namespace: configuration.redisNamespace, source: source, clock: clock,
@@ -161,7 +162,8 @@ package struct Hub: Sendable {
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let scorer = Scorer(config: configuration.scoring, heartbeatTTL: configuration.heartbeatTTL)
         let members = try await StoredFleet(
-            store: store, scorer: scorer, heartbeat: configuration.heartbeat, persistInterval: configuration.heartbeatPersistInterval, clock: clock
+            store: store, scorer: scorer, heartbeat: configuration.heartbeat,
+            persistInterval: HeartbeatPersistence.lag(coalescing: configuration.heartbeatPersistInterval), clock: clock
         ).fleet()
         live.load(members, at: clock.now())
         // Debug only: the start-up line says the fleet's size.

@@ -29,6 +29,8 @@ final class HeartbeatPersistence: Sendable {
         /// Miners with a pending heartbeat, by when it falls due (in order: the interval is the same for all).
         var due: [(address: MinerAddress, at: Date)] = []
         var dueStart = 0
+        /// Miners whose pending heartbeat was due when it arrived (not written for `interval`, or never by this instance).
+        var overdue: [MinerAddress] = []
         /// Expiries a failed write could not store, tried again first.
         var unwrittenExpiries: [OfflineTransition] = []
     }
@@ -46,25 +48,37 @@ final class HeartbeatPersistence: Sendable {
         self.interval = interval
     }
 
+    /// How often `flush` runs (the service group's heartbeat-persistence task).
+    static let flushPeriod: TimeInterval = 1
+
+    /// How far a stored heartbeat may trail a miner that keeps heartbeating: the coalescing interval, plus
+    /// the wait for the flush that writes the heartbeat once it is due.
+    /// With an interval of 0 every heartbeat is written before it is answered.
+    static func lag(coalescing interval: TimeInterval) -> TimeInterval { interval == 0 ? 0 : interval + flushPeriod }
+
     /// Until when a stored heartbeat keeps its miner online: its expiry, plus the time the next one may wait.
-    func promise(_ status: LiveStatus) -> Date { heartbeat.expiry(of: status.lastHeartbeatAt).addingTimeInterval(interval) }
+    func promise(_ status: LiveStatus) -> Date {
+        heartbeat.expiry(of: status.lastHeartbeatAt).addingTimeInterval(Self.lag(coalescing: interval))
+    }
 
     /// Takes a heartbeat the hot state has recorded. A transition is written before this returns (after
-    /// any expiry that preceded it); so is a heartbeat of a miner not written for `interval`.
+    /// any expiry that preceded it); any other heartbeat waits for the next `flush` that finds it due, so a
+    /// heartbeat never waits on storage unless it changes what storage must know at once (or `interval` is 0).
     func record(_ status: LiveStatus, uptime: UptimeLedger, of address: MinerAddress, transition: Bool) async throws {
         let now = status.lastHeartbeatAt
         let writeNow = state.withLock { s -> Bool in
-            if transition || s.writtenAt[address].map({ now.timeIntervalSince($0) >= interval }) ?? true {
+            if transition || interval == 0 {
                 s.pending[address] = nil
                 return true
             }
             if s.pending.updateValue(Pending(status: status, uptime: uptime), forKey: address) == nil {
-                s.due.append((address, s.writtenAt[address]!.addingTimeInterval(interval)))
+                let dueAt = s.writtenAt[address]?.addingTimeInterval(interval) ?? now
+                if dueAt <= now { s.overdue.append(address) } else { s.due.append((address, dueAt)) }
             }
             return false
         }
         guard writeNow else { return }
-        if transition { try await writeExpiries() }
+        try await writeExpiries()
         try await store.saveStatus(status, uptime: uptime, onlineUntil: promise(status), of: address)
         state.withLock { $0.writtenAt[address] = now }
     }
@@ -81,7 +95,12 @@ final class HeartbeatPersistence: Sendable {
                 s.pending = [:]
                 s.due = []
                 s.dueStart = 0
+                s.overdue = []
             } else {
+                for address in s.overdue {
+                    if let pending = s.pending.removeValue(forKey: address) { batch.append((address, pending)) }
+                }
+                s.overdue = []
                 while s.dueStart < s.due.count, s.due[s.dueStart].at <= now {
                     let address = s.due[s.dueStart].address
                     s.dueStart += 1
