@@ -89,7 +89,7 @@ import Testing
         configuration.heartbeatPersistInterval = 60
         let clock = ManualClock(t0)
         let hub = try await Hub.open(configuration, clock: clock, logger: Logger(label: "test"))
-        func stored() async throws -> Date? { try await hub.store.loadMiner(MinerAddress("steady")!)?.status?.lastHeartbeatAt }
+        @Sendable func stored() async throws -> Date? { try await hub.store.loadMiner(MinerAddress("steady")!)?.status?.lastHeartbeatAt }
         try await Application(router: buildRouter(hub)).test(.router) { client in
             let token = try await client.register("steady")
             #expect(try await client.heartbeat("steady", token: token) == .ok)  // coming online: written at once
