@@ -116,10 +116,12 @@ final class Tally: Sendable {
             await meter.count(tenant: "acme", jobID: nil, at: t0)
             answered.add()
         }
-        #expect(await eventually { clock.sleepers == 2 })
+        #expect(await eventually { meter.waiting == 2 })
+        #expect(clock.sleepers == 1)  // one timer for both callers
         clock.advance(by: 0.1)  // 300 ms: the first caller's 250 ms are up, the second's not
         await first.value
         #expect(answered.count == 1)
+        #expect(await eventually { clock.sleepers == 1 && meter.waiting == 1 })
         clock.advance(by: 0.2)  // 500 ms: the second's are up too
         await second.value
         #expect(answered.count == 2)
@@ -146,7 +148,8 @@ final class Tally: Sendable {
 
         // Storage is back: the retry after its pause writes everything counted meanwhile, nothing lost or doubled.
         store.failing.store(false, ordering: .relaxed)
-        #expect(await eventually { clock.sleepers == 1 })
+        // Asleep on the clock: the retry's pause, and the patience timer the first count started (it has no caller left).
+        #expect(await eventually { clock.sleepers == 2 && meter.waiting == 0 })
         clock.advance(by: 1)
         let written = await eventually(within: .seconds(30)) {
             (try? await sqlite.usageSummary(UsageFilter(), rejectedLimit: 0).unrecordedAPICalls) == 100

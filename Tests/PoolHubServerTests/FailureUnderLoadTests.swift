@@ -345,7 +345,8 @@ extension ProcessSuites {
                     }
                 }
                 for hub in [a, b] {
-                    let beat = try await hub.send(.POST, "/api/v1/miners/\(fleet[1].address)/status", json: #"{"current_load": 0}"#, token: fleet[1].token)
+                    let beat = try await hub.send(
+                        .POST, "/api/v1/miners/\(fleet[1].address)/status", json: #"{"current_load": 0}"#, token: fleet[1].token)
                     #expect(beat.status == 200, "a plain heartbeat waits for no storage")
                 }
                 // Matching goes on meanwhile.

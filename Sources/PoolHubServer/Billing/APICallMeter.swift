@@ -41,6 +41,9 @@ final class APICallMeter: Sendable {
         }
     }
 
+    /// Matches waiting for the write of their count.
+    var waiting: Int { writer.waitingCallers }
+
     /// Counts one answered match request of `tenant` (nil: the default tenant) and remembers `jobID`'s
     /// tenant; returns once that is stored, or sooner while storage is slow or failing.
     func count(tenant requested: String?, jobID: String?, at now: Date) async {

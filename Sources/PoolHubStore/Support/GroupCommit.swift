@@ -1,6 +1,7 @@
 // Group commit: one write for everything submitted meanwhile.
 
 package import PoolHubCore
+import Foundation
 import Synchronization
 
 /// What one group-commit write carries: everything submitted while the previous write was in flight.
@@ -42,6 +43,18 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         var nextID: UInt64 = 0
         var writing = false
         var failing = false
+        /// Each caller's deadline (`keepAndRetry`), in arrival order: one patience for all keeps it sorted.
+        var deadlines: [(id: UInt64, at: Date)] = []
+        var deadlinesStart = 0
+        /// Whether the watchman task is running: one timer for every waiting caller, not one each.
+        var watching = false
+
+        /// Drops the deadlines already passed over once they are most of the array.
+        mutating func compactDeadlines() {
+            guard deadlinesStart > 1_024, deadlinesStart * 2 > deadlines.count else { return }
+            deadlines.removeFirst(deadlinesStart)
+            deadlinesStart = 0
+        }
 
         /// Takes the caller `id` out of whichever write it waits for; nil once it was answered.
         mutating func take(_ id: UInt64) -> Waiter? {
@@ -61,6 +74,9 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         self.transition = transition
     }
 
+    /// Callers waiting for a write (the next one or the one in flight).
+    package var waitingCallers: Int { state.withLock { $0.waiting.count + $0.inFlight.count } }
+
     /// Adds `item` to the next write and waits for it (see `FailurePolicy` for what a failure does).
     /// `write` stores one batch; the caller that starts an idle writer lends it.
     package func submit(_ item: Batch.Item, write: @escaping @Sendable (Batch) async throws -> Void) async throws {
@@ -72,24 +88,28 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         }
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
+        let arrival = patience == nil ? nil : clock.now()
         try await withCheckedThrowingContinuation { (done: Waiter) in
-            let (leads, waits) = state.withLock { s -> (Bool, Bool) in
+            let (leads, waits, watches) = state.withLock { s -> (Bool, Bool, Bool) in
                 s.pending.add(item)
                 let waits = patience == nil || !s.failing
-                if waits { s.waiting[id] = done }
-                guard !s.writing else { return (false, waits) }
+                var watches = false
+                if waits {
+                    s.waiting[id] = done
+                    if let patience, let arrival {
+                        // Each caller's own bound, counted from its arrival: whatever the write in flight does, it is answered by then.
+                        s.deadlines.append((id, arrival.addingTimeInterval(patience.inMilliseconds / 1_000)))
+                        watches = !s.watching
+                        s.watching = true
+                    }
+                }
+                guard !s.writing else { return (false, waits, watches) }
                 s.writing = true
-                return (true, waits)
+                return (true, waits, watches)
             }
             if !waits { done.resume() }
-            if let patience, waits {
-                // Each caller's own bound, counted from its arrival: whatever the write in flight does, it is answered by then.
-                let clock = self.clock
-                timer = Task {
-                    guard (try? await clock.sleep(for: patience)) != nil else { return }
-                    self.state.withLock { $0.take(id) }?.resume()
-                }
-            } else if let deadline = StoreDeadline.current {
+            if watches { Task { await self.watch() } }
+            if patience == nil, let deadline = StoreDeadline.current {
                 // A request's storage deadline holds while it queues behind other writes, too.
                 timer = Task {
                     guard (try? await Task.sleep(until: deadline, clock: .continuous)) != nil else { return }
@@ -141,6 +161,40 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
                 try? await clock.sleep(for: pause)
                 pause = min(pause * 2, .seconds(30))
             }
+        }
+    }
+
+    /// Answers each waiting caller whose patience is up, until none waits: one task and one timer at a
+    /// time however many callers wait (a timer per caller costs more than the match it bounds).
+    private func watch() async {
+        while true {
+            let next = state.withLock { s -> Date? in
+                // Callers a write answered already need no timer.
+                while s.deadlinesStart < s.deadlines.count, s.waiting[s.deadlines[s.deadlinesStart].id] == nil,
+                    s.inFlight[s.deadlines[s.deadlinesStart].id] == nil
+                {
+                    s.deadlinesStart += 1
+                }
+                s.compactDeadlines()
+                guard s.deadlinesStart < s.deadlines.count else {
+                    s.watching = false
+                    return nil
+                }
+                return s.deadlines[s.deadlinesStart].at
+            }
+            guard let next else { return }
+            let wait = next.timeIntervalSince(clock.now())
+            if wait > 0 { try? await clock.sleep(for: .milliseconds(Int64((wait * 1_000).rounded(.up)))) }
+            let now = clock.now()
+            let due = state.withLock { s -> [Waiter] in
+                var due: [Waiter] = []
+                while s.deadlinesStart < s.deadlines.count, s.deadlines[s.deadlinesStart].at <= now {
+                    if let done = s.take(s.deadlines[s.deadlinesStart].id) { due.append(done) }
+                    s.deadlinesStart += 1
+                }
+                return due
+            }
+            for done in due { done.resume() }
         }
     }
 
