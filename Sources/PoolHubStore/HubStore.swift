@@ -55,9 +55,10 @@ package protocol HubStore: SLAStore, UsageStore {
     func deregister(_ address: MinerAddress, at now: Date) async throws
     /// Cordons a miner (`cordonedAt` set) or uncordons it (nil); a re-registration leaves it as it is.
     func setCordon(_ address: MinerAddress, cordonedAt: Date?, at now: Date) async throws
-    /// Keeps the latest status; an older heartbeat never overwrites a newer one. The miner counts as
-    /// online until `onlineUntil` (its heartbeat's expiry); a heartbeat after that starts a new online spell.
-    func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws
+    /// Keeps the latest status of each miner, all of them in one write; an older heartbeat never
+    /// overwrites a newer one. A miner counts as online until its update's `onlineUntil` (its heartbeat's
+    /// expiry); a heartbeat after that starts a new online spell.
+    func saveStatuses(_ updates: [StatusUpdate]) async throws
     /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner;
     /// with `usage`, the result's usage records too, in the same transaction.
     func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording

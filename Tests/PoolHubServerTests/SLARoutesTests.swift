@@ -31,12 +31,14 @@ extension TestClientProtocol {
     static let sampleFields: Set<String> = ["miner_id", "metric_type", "value", "threshold", "is_violation", "timestamp"]
     static let violationFields: Set<String> = ["id", "miner_id", "violation_type", "severity", "value", "threshold", "started_at", "resolved_at"]
 
-    /// Heartbeats every 5 minutes from `from` to `to` hours after t0 (inclusive), moving the clock.
+    /// Heartbeats every 5 minutes from `from` to `to` hours after t0 (inclusive), moving the clock, each
+    /// followed by the flush the hub runs every second (a heartbeat due for storage waits for it).
     func beat(_ client: any TestClientProtocol, _ t: TestHub, _ address: String, token: String, from: Double, to: Double) async throws {
         var h = from
         while h <= to + 1e-9 {
             t.clock.set(t0.addingTimeInterval(h * 3_600))
             #expect(try await client.heartbeat(address, token: token) == .ok)
+            try await t.hub.heartbeats.flush(at: t.clock.now())
             h += 5.0 / 60
         }
     }

@@ -113,20 +113,30 @@ final class HeartbeatPersistence: Sendable {
             }
             return batch
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Concurrent saves of the same writer go out together (group commit).
-            for (address, pending) in batch {
-                group.addTask {
-                    try await self.store.saveStatus(
-                        pending.status, uptime: pending.uptime, onlineUntil: self.promise(pending.status), of: address)
+        // In chunks, so that a transition waiting to be written never queues behind a whole fleet's heartbeats.
+        for start in stride(from: 0, to: batch.count, by: Self.rowsPerWrite) {
+            let chunk = batch[start..<min(batch.count, start + Self.rowsPerWrite)]
+            do {
+                try await store.saveStatuses(
+                    chunk.map { StatusUpdate($1.status, uptime: $1.uptime, onlineUntil: promise($1.status), of: $0) })
+            } catch {
+                // Kept for the next flush, unless a newer heartbeat came meanwhile.
+                state.withLock { s in
+                    for (address, pending) in batch[start...] where s.pending[address] == nil {
+                        s.pending[address] = pending
+                        s.overdue.append(address)
+                    }
                 }
+                throw error
             }
-            try await group.waitForAll()
-        }
-        state.withLock { s in
-            for (address, pending) in batch { s.writtenAt[address] = pending.status.lastHeartbeatAt }
+            state.withLock { s in
+                for (address, pending) in chunk { s.writtenAt[address] = pending.status.lastHeartbeatAt }
+            }
         }
     }
+
+    /// Heartbeats per write of a flush.
+    static let rowsPerWrite = 1_000
 
     /// Forgets a deregistered miner.
     func forget(_ address: MinerAddress) {
@@ -145,15 +155,8 @@ final class HeartbeatPersistence: Sendable {
         }
         guard !expired.isEmpty else { return }
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for transition in expired {
-                    group.addTask {
-                        try await self.store.saveStatus(
-                            transition.status, uptime: transition.uptime, onlineUntil: transition.expiredAt, of: transition.address)
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await store.saveStatuses(
+                expired.map { StatusUpdate($0.status, uptime: $0.uptime, onlineUntil: $0.expiredAt, of: $0.address) })
         } catch {
             state.withLock { $0.unwrittenExpiries = expired + $0.unwrittenExpiries }
             throw error

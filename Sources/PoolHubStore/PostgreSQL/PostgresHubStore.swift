@@ -157,10 +157,9 @@ package final class PostgresHubStore: HubStore, Service {
         }
     }
 
-    package func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws {
-        try await statusWriter.submit(.init(address: address, status: status, uptime: uptime, onlineUntil: onlineUntil)) { batch in
-            try await self.writeStatuses(batch)
-        }
+    package func saveStatuses(_ updates: [StatusUpdate]) async throws {
+        guard !updates.isEmpty else { return }
+        try await statusWriter.submit(contentsOf: updates) { batch in try await self.writeStatuses(batch) }
     }
 
     /// One statement per 500 miners of a batch of heartbeats; an older heartbeat never overwrites a newer one.

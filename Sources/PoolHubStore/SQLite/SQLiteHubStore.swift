@@ -114,22 +114,25 @@ package final class SQLiteHubStore: HubStore {
         }
     }
 
-    package func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws {
+    package func saveStatuses(_ updates: [StatusUpdate]) async throws {
+        guard !updates.isEmpty else { return }
         try await pool.write { db in
-            try db.execute(
+            let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO miner_status (address, available, current_load, gpu_utilization, temperature,
                                               last_heartbeat_at, online_seconds, observed_seconds, accounted_until,
                                               online_since, online_until)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (address) DO UPDATE SET \(StatusUpsert.assignments)
-                    """,
-                arguments: [
-                    address.value, status.available, status.currentLoad, status.gpuUtilization, status.temperature,
-                    status.lastHeartbeatAt.timeIntervalSince1970, uptime.onlineSeconds, uptime.observedSeconds,
-                    uptime.accountedUntil?.timeIntervalSince1970, status.lastHeartbeatAt.timeIntervalSince1970,
-                    onlineUntil.timeIntervalSince1970,
+                    """)
+            for u in updates {
+                try upsert.execute(arguments: [
+                    u.address.value, u.status.available, u.status.currentLoad, u.status.gpuUtilization, u.status.temperature,
+                    u.status.lastHeartbeatAt.timeIntervalSince1970, u.uptime.onlineSeconds, u.uptime.observedSeconds,
+                    u.uptime.accountedUntil?.timeIntervalSince1970, u.status.lastHeartbeatAt.timeIntervalSince1970,
+                    u.onlineUntil.timeIntervalSince1970,
                 ])
+            }
         }
     }
 

@@ -80,6 +80,11 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
     /// Adds `item` to the next write and waits for it (see `FailurePolicy` for what a failure does).
     /// `write` stores one batch; the caller that starts an idle writer lends it.
     package func submit(_ item: Batch.Item, write: @escaping @Sendable (Batch) async throws -> Void) async throws {
+        try await submit(contentsOf: [item], write: write)
+    }
+
+    /// Adds `items` to the next write and waits for it, as one caller.
+    package func submit(contentsOf items: [Batch.Item], write: @escaping @Sendable (Batch) async throws -> Void) async throws {
         var patience: Duration?
         if case .keepAndRetry(let p) = policy { patience = p }
         let id = state.withLock { s in
@@ -91,7 +96,7 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         let arrival = patience == nil ? nil : clock.now()
         try await withCheckedThrowingContinuation { (done: Waiter) in
             let (leads, waits, watches) = state.withLock { s -> (Bool, Bool, Bool) in
-                s.pending.add(item)
+                for item in items { s.pending.add(item) }
                 let waits = patience == nil || !s.failing
                 var watches = false
                 if waits {

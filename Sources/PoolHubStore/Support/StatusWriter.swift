@@ -6,12 +6,7 @@ import PoolHubCore
 /// Heartbeats waiting for their write: the newest status of each miner, since a statement may not
 /// update one row twice and an older heartbeat never overwrites a newer one.
 struct StatusBatch: CommitBatch {
-    struct Entry: Sendable {
-        let address: MinerAddress
-        let status: LiveStatus
-        let uptime: UptimeLedger
-        let onlineUntil: Date
-    }
+    typealias Entry = StatusUpdate
 
     private(set) var newest: [MinerAddress: Entry] = [:]
 
