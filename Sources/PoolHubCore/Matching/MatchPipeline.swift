@@ -61,7 +61,7 @@ package struct MatchPipeline: Sendable {
         _ limit: Int, from ranking: Ranking, members: UnsafeBufferPointer<FleetMember>, filters: [any MatchFilter],
         context: FilterContext, rng: inout SplitMix64
     ) -> [Int32] {
-        var hits: [(rank: Rank, bucket: Int64, utilization: Double, tiebreak: UInt64)] = []
+        var hits: [Hit] = []
         hits.reserveCapacity(limit + 4)
         var cutoffBucket = Int64.min
 
@@ -72,7 +72,7 @@ package struct MatchPipeline: Sendable {
             }
             let candidate = Candidate(members, slot: rank.slot, at: context.now)
             for filter in filters where !filter.admits(candidate, in: context) { continue walk }
-            hits.append((rank, bucket, candidate.utilization, rng.next()))
+            hits.append(Hit(rank: rank, bucket: bucket, utilization: candidate.utilization, tiebreak: rng.next()))
             if hits.count == limit { cutoffBucket = bucket }
         }
 
@@ -125,6 +125,15 @@ package struct MatchPipeline: Sendable {
             }
         }
         return counts
+    }
+
+    /// A candidate the walk kept, with what orders it among near-ties (a struct, not a tuple: a tuple's
+    /// metadata is looked up at run time on every match).
+    private struct Hit {
+        var rank: Rank
+        var bucket: Int64
+        var utilization: Double
+        var tiebreak: UInt64
     }
 
     private func bucket(_ score: Double) -> Int64 {

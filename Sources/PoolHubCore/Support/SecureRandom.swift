@@ -1,6 +1,7 @@
 // Random bits from the system's secure generator, fetched in bulk.
 
-import Foundation
+package import Foundation
+import Synchronization
 
 /// Bits from the operating system's secure generator (`arc4random_buf`, the kernel's `getrandom` in glibc), fetched 4 KiB at a time so that
 /// one system call serves 256 reservation ids; each bit is the kernel's, so no id predicts another.
@@ -22,5 +23,25 @@ package struct SecureRandom: RandomNumberGenerator, Sendable {
         words = [UInt64](repeating: 0, count: count)
         words.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
         used = 0
+    }
+}
+
+extension SecureRandom {
+    /// A word from one generator shared by the process, for ids made outside any lock of their own
+    /// (request ids, match ids): one system call per 512 of them instead of one or two each.
+    package static func word() -> UInt64 { shared.withLock { $0.next() } }
+
+    private static let shared = Mutex(SecureRandom())
+}
+
+extension UUID {
+    /// A version 4 UUID from the shared secure generator.
+    package static func random() -> UUID {
+        var bytes = (SecureRandom.word(), SecureRandom.word())
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = raw[6] & 0x0F | 0x40  // version 4
+            raw[8] = raw[8] & 0x3F | 0x80  // RFC 4122 variant
+            return UUID(uuid: raw.load(as: uuid_t.self))
+        }
     }
 }

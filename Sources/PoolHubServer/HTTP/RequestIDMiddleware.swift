@@ -3,6 +3,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import PoolHubCore
 
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
@@ -38,7 +39,6 @@ struct RequestIDMiddleware: RouterMiddleware {
     }
 
     private static func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return String(rng.next() as UInt64, radix: 16) + String(rng.next() as UInt64, radix: 16)
+        String(SecureRandom.word(), radix: 16) + String(SecureRandom.word(), radix: 16)
     }
 }

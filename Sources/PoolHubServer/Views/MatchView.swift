@@ -10,7 +10,7 @@ enum MatchView {
         var w = JSONWriter()
         w.object { w in
             w.key("match_id")
-            w.string(UUID().uuidString.lowercased())
+            w.string(UUID.random().uuidString.lowercased())
             if let jobID {
                 w.key("job_id")
                 w.string(jobID)
