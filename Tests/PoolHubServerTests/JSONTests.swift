@@ -37,6 +37,33 @@ import Testing
 }
 
 @Suite struct JSONWriterTests {
+    /// The hand-written date matches JSONEncoder's `.iso8601` for any second from 1900 to 2200 (seeded),
+    /// including leap days, the turns of centuries and fractions of a second (dropped, never rounded up).
+    @Test func datesAreWrittenAsJSONEncoderWritesThem() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        var rng = SplitMix64(seed: 11)
+        let fixed: [Double] = [0, -1, 951_782_400, 951_868_799.999, 4_107_542_400, -2_208_988_800, 1_800_000_000.75]
+        let random = (0..<5_000).map { _ in Double(Int64(rng.next() % 9_467_280_000) - 2_208_988_800) + Double(rng.next() % 1_000) / 1_000 }
+        for seconds in fixed + random {
+            let date = Date(timeIntervalSince1970: seconds)
+            var w = JSONWriter()
+            w.date(date)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == String(decoding: try encoder.encode(date), as: UTF8.self), "\(seconds)")
+        }
+    }
+
+    @Test func theHeartbeatAnswerIsValidJSON() throws {
+        let status = LiveStatus(available: true, currentLoad: 0, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0)
+        let heartbeat = HeartbeatPolicy(ttl: 45)
+        let bytes = HeartbeatAckView.json(MinerAddress("0xab")!, status: status, heartbeat: heartbeat)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(object["address"] as? String == "0xab")
+        #expect(object["online"] as? Bool == true)
+        #expect(object["next_heartbeat_s"] as? Int == heartbeat.suggestedInterval)
+        #expect(object["expires_at"] as? String == "2027-01-15T08:00:45Z")
+    }
+
     @Test func theMatchAnswerIsValidJSON() throws {
         let reservation = Reservation(
             id: ReservationID(high: 1, low: 2), address: MinerAddress("m1")!, jobID: "j", createdAt: t0,

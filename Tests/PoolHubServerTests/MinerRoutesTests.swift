@@ -130,6 +130,22 @@ import Testing
         }
     }
 
+    /// The scheme is case-insensitive and the spaces around the token are not part of it; anything else is no bearer token.
+    @Test func bearerTokensAreReadAsRFC6750Allows() async throws {
+        let t = try await TestHub.make()
+        try await t.test { client in
+            let token = try await client.register("m")
+            for header in ["Bearer \(token)", "bearer \(token)", "BEARER  \(token) "] {
+                let r = try await client.send(.post, "/api/v1/miners/m/status", json: "{}", headers: [.authorization: header])
+                #expect(r.status == .ok, "\(header)")
+            }
+            for header in ["Bearer", "Bearer   ", "Basic \(token)", "Bearer\(token)", "Bearer \(token)x"] {
+                let r = try await client.send(.post, "/api/v1/miners/m/status", json: "{}", headers: [.authorization: header])
+                #expect(r.status == .unauthorized, "\(header)")
+            }
+        }
+    }
+
     @Test func heartbeatsAreValidated() async throws {
         let t = try await TestHub.make()
         try await t.test { client in

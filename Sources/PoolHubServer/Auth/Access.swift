@@ -27,9 +27,13 @@ struct Access: Sendable {
     }
 
     /// The bearer token, if one was sent.
+    /// Read byte by byte: every heartbeat passes here.
     static func bearerToken(_ request: Request) -> String? {
-        guard let value = request.headers[.authorization], value.lowercased().hasPrefix("bearer ") else { return nil }
-        let token = value.dropFirst(7).trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard let value = request.headers[.authorization] else { return nil }
+        let utf8 = value.utf8
+        guard utf8.count > 7, zip(utf8.prefix(7), "bearer ".utf8).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let token = utf8.dropFirst(7).drop(while: isBlank).reversed().drop(while: isBlank).reversed()
+        return token.isEmpty ? nil : String(decoding: token, as: UTF8.self)
     }
 }

@@ -1,9 +1,9 @@
-// Writing JSON straight into bytes (the match answer).
+// Writing JSON straight into bytes (the match and heartbeat answers).
 
 import Foundation
 
-/// Writes JSON straight into bytes. Used for the match answer, the hottest response, where
-/// the generic JSONEncoder costs more than the match itself; other routes use Encodable views.
+/// Writes JSON straight into bytes. Used for the hottest answers (a match, a heartbeat), where the
+/// generic JSONEncoder costs more than the work itself; other routes use Encodable views.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     /// True right after an opening bracket or a key: the next value needs no comma.
@@ -49,12 +49,58 @@ struct JSONWriter {
         bytes += Array((value.isFinite ? value.description : "null").utf8)
     }
 
+    mutating func bool(_ value: Bool) {
+        separate()
+        bytes += Array((value ? "true" : "false").utf8)
+    }
+
     mutating func number(_ value: Int) {
         separate()
         bytes += Array(String(value).utf8)
     }
 
-    mutating func date(_ value: Date) { string(value.formatted(.iso8601)) }
+    /// RFC 3339 in UTC to the second, as JSONEncoder's `.iso8601` writes it (`2026-12-01T09:30:00Z`),
+    /// without a calendar: on the hot answers a formatter costs more than the rest of the answer.
+    mutating func date(_ value: Date) {
+        separate()
+        let seconds = Int64(value.timeIntervalSince1970.rounded(.down))
+        let (days, secondOfDay) = seconds.quotientAndRemainder(dividingBy: 86_400)
+        let (day, clock) = secondOfDay < 0 ? (days - 1, secondOfDay + 86_400) : (days, secondOfDay)
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's days_from_civil, inverted).
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let dayOfMonth = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        bytes.append(UInt8(ascii: "\""))
+        digits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(dayOfMonth, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(clock / 3_600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(clock / 60 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(clock % 60, 2)
+        bytes += [UInt8(ascii: "Z"), UInt8(ascii: "\"")]
+    }
+
+    private mutating func digits(_ value: Int64, _ count: Int) {
+        var divisor: Int64 = 1
+        for _ in 1..<count { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
 
     private mutating func separate() {
         if !atStart { bytes.append(UInt8(ascii: ",")) }

@@ -42,9 +42,7 @@ struct MatchController {
             MatchRequest(
                 jobType: jobType, model: model, minGPUMemory: requirements?.0, maxLatency: requirements?.1, jobID: jobID,
                 tenantID: tenantID ?? defaultTenant, limit: limit, reserve: reserve, exclude: exclude))
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: MatchView.json(result, jobID: jobID))))
+        return JSONResponse.make(bytes: MatchView.json(result, jobID: jobID))
     }
 
     @Sendable func release(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -81,7 +81,7 @@ struct MinerController {
         try r.validate()
         let status = try await registry.recordStatus(
             of: member, available: available, currentLoad: load, gpuUtilization: utilization, temperature: temperature)
-        return try JSONResponse.make(HeartbeatAckView(member.miner.address, status: status, heartbeat: registry.heartbeat))
+        return JSONResponse.make(bytes: HeartbeatAckView.json(member.miner.address, status: status, heartbeat: registry.heartbeat))
     }
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
