@@ -43,7 +43,8 @@ package struct Hub: Sendable {
     var access: Access { Access(keys: configuration.apiKeys) }
     var registry: MinerRegistry {
         MinerRegistry(
-            store: store, live: live, clock: clock, heartbeat: configuration.heartbeat, persistence: heartbeats, metrics: metrics)
+            store: store, live: live, clock: clock, heartbeat: configuration.heartbeat, decay: configuration.scoring.decay,
+            persistence: heartbeats, metrics: metrics)
     }
     var matchmaker: Matchmaker { Matchmaker(live: live, clock: clock, metrics: metrics, meter: meter) }
     var results: ResultRecorder {

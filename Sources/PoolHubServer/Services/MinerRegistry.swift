@@ -18,6 +18,7 @@ struct MinerRegistry: Sendable {
     let live: any LiveState
     let clock: any HubClock
     let heartbeat: HeartbeatPolicy
+    let decay: Decay
     let persistence: HeartbeatPersistence
     let metrics: HubMetrics
 
@@ -93,16 +94,21 @@ struct MinerRegistry: Sendable {
             available: available ?? previous?.available ?? true, currentLoad: currentLoad ?? previous?.currentLoad ?? 0,
             gpuUtilization: gpuUtilization ?? previous?.gpuUtilization, temperature: temperature ?? previous?.temperature,
             lastHeartbeatAt: clock.now())
-        guard let uptime = await live.recordStatus(status, of: member.miner.address) else {
-            throw HubError.minerNotFound(member.miner.address.value)
-        }
-        // Coming online or changing availability is stored at once; the rest is coalesced.
+        // Coming online or changing availability is stored at once, before the hot state takes it (a refused
+        // transition changes nothing, here or on another instance); the rest is coalesced.
         let transition =
             previous.map {
                 !heartbeat.isOnline(lastHeartbeatAt: $0.lastHeartbeatAt, graceUntil: member.graceUntil, at: status.lastHeartbeatAt)
                     || $0.available != status.available
             } ?? true
-        try await persistence.record(status, uptime: uptime, of: member.miner.address, transition: transition)
+        if transition {
+            let uptime = member.uptime.recordingHeartbeat(at: status.lastHeartbeatAt, ttl: heartbeat.ttl, decay: decay)
+            try await persistence.record(status, uptime: uptime, of: member.miner.address, transition: true)
+        }
+        guard let uptime = await live.recordStatus(status, of: member.miner.address) else {
+            throw HubError.minerNotFound(member.miner.address.value)
+        }
+        if !transition { try await persistence.record(status, uptime: uptime, of: member.miner.address, transition: false) }
         metrics.recordHeartbeat()
         return status
     }
