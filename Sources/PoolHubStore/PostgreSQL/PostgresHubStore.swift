@@ -167,7 +167,7 @@ package final class PostgresHubStore: HubStore, Service {
         for rows in batch.statements { try await writeStatuses(rows) }
     }
 
-    private func writeStatuses(_ entries: ArraySlice<StatusBatch.Entry>) async throws {
+    private func writeStatuses(_ entries: ArraySlice<StatusUpdate>) async throws {
         let columns = 11
         var binds = PostgresBindings(capacity: entries.count * columns)
         var rows: [String] = []

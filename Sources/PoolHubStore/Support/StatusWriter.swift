@@ -6,13 +6,11 @@ import PoolHubCore
 /// Heartbeats waiting for their write: the newest status of each miner, since a statement may not
 /// update one row twice and an older heartbeat never overwrites a newer one.
 struct StatusBatch: CommitBatch {
-    typealias Entry = StatusUpdate
-
-    private(set) var newest: [MinerAddress: Entry] = [:]
+    private(set) var newest: [MinerAddress: StatusUpdate] = [:]
 
     var isEmpty: Bool { newest.isEmpty }
 
-    mutating func add(_ entry: Entry) {
+    mutating func add(_ entry: StatusUpdate) {
         if let kept = newest[entry.address], kept.status.lastHeartbeatAt > entry.status.lastHeartbeatAt { return }
         newest[entry.address] = entry
     }
@@ -22,7 +20,7 @@ struct StatusBatch: CommitBatch {
     }
 
     /// The rows in statements of at most `rowsPerStatement` (11 parameters each, far below PostgreSQL's 65,535).
-    var statements: [ArraySlice<Entry>] {
+    var statements: [ArraySlice<StatusUpdate>] {
         let rows = Array(newest.values)
         return stride(from: 0, to: rows.count, by: Self.rowsPerStatement).map { rows[$0..<min(rows.count, $0 + Self.rowsPerStatement)] }
     }
