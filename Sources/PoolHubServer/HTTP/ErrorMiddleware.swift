@@ -26,12 +26,12 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             failure = Self.translate(error)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            context.requestLogger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             failure = APIError.internalError
         }
         rejections.record(
             method: request.method.rawValue, route: context.endpointPath ?? request.uri.path, status: Int(failure.status.code),
-            reason: "\(failure.code): \(failure.message)", logger: context.logger)
+            reason: "\(failure.code): \(failure.message)", logger: context.requestLogger)
         return try failure.response(from: request, context: context)
     }
 

@@ -2,7 +2,6 @@
 
 import HTTPTypes
 import Hummingbird
-import Logging
 import PoolHubCore
 
 extension HTTPField.Name {
@@ -20,7 +19,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let sent = request.headers[.requestID]
         let id = sent.flatMap { Self.isSane($0) ? $0 : nil } ?? Self.generate()
-        context.logger[metadataKey: "request_id"] = .string(id)
+        context.requestID = id
         var response: Response
         if sent != nil, sent != id {
             response = try APIError(

@@ -24,7 +24,7 @@ struct OperationsController {
     @Sendable func health(_ request: Request, context: HubRequestContext) async throws -> Response {
         let health = await overview.health()
         for (name, check) in health.checks where !check.ok {
-            context.logger.warning("\(name) health check failed", metadata: ["error": "\(check.error ?? "")"])
+            context.requestLogger.warning("\(name) health check failed", metadata: ["error": "\(check.error ?? "")"])
         }
         var response = try JSONResponse.make(HealthView(health), status: health.ok ? .ok : .serviceUnavailable)
         if !health.ok { response.headers[.retryAfter] = "5" }
