@@ -88,6 +88,46 @@ extension TestClientProtocol {
         }
     }
 
+    /// Uptime is judged from the first heartbeat, and not before the hub has watched one heartbeat TTL.
+    @Test func uptimeIsJudgedOnlyOverWhatTheHubSaw() async throws {
+        let t = try await TestHub.make { $0.heartbeatTTL = 600 }
+        try await t.test { client in
+            let token = try await client.register("0xlate")
+            // The first heartbeat comes 90 s after registering: those 90 s are not offline time.
+            t.clock.set(t0.addingTimeInterval(90))
+            #expect(try await client.heartbeat("0xlate", token: token) == .ok)
+            t.clock.set(t0.addingTimeInterval(90 + 599))
+            var pass = try await client.collect()
+            #expect(pass["violations_opened"] as? Int == 0)
+            #expect(try await client.list("/sla/metrics/0xlate?metric_type=uptime_pct").items.isEmpty)
+
+            t.clock.set(t0.addingTimeInterval(90 + 600))
+            pass = try await client.collect()
+            #expect(pass["violations_opened"] as? Int == 0)
+            let uptime = try await client.list("/sla/metrics/0xlate?metric_type=uptime_pct").items
+            #expect(uptime.count == 1 && uptime.first?["value"] as? Double == 100)
+
+            // A miner never seen online is not judged at all.
+            _ = try await client.register("0xnever")
+            t.clock.advance(by: 3_600)
+            _ = try await client.collect()
+            #expect(try await client.list("/sla/metrics/0xnever?metric_type=uptime_pct").items.isEmpty)
+        }
+    }
+
+    /// Without a minimum observation the old behaviour shows: a gap before the first heartbeat is not counted.
+    @Test func minimumObservationIsConfigurable() async throws {
+        let t = try await TestHub.make { $0.sla.minObservation = 0 }
+        try await t.test { client in
+            let token = try await client.register("0xnow")
+            t.clock.advance(by: 5)
+            #expect(try await client.heartbeat("0xnow", token: token) == .ok)
+            t.clock.advance(by: 1)
+            _ = try await client.collect()
+            #expect(try await client.list("/sla/metrics/0xnow?metric_type=uptime_pct").items.first?["value"] as? Double == 100)
+        }
+    }
+
     @Test func responseTimesAndCompletionRateComeFromJobResults() async throws {
         let t = try await TestHub.make()
         try await t.test { client in
@@ -102,7 +142,8 @@ extension TestClientProtocol {
                 let r = try await client.send(.post, "/api/v1/jobs/bad-\(i)/result", json: #"{"address": "0xslow", "status": "\#(status)"}"#)
                 #expect(r.status == .ok)
             }
-            t.clock.advance(by: 30)
+            // One heartbeat TTL (45 s) watched: long enough to judge uptime.
+            t.clock.advance(by: 45)
             _ = try await client.collect()
 
             let samples = try await client.list("/sla/metrics/0xslow").items
@@ -232,9 +273,9 @@ extension TestClientProtocol {
             for _ in 0..<3 {
                 #expect(try await client.heartbeat("0xf1", token: a) == .ok)
                 #expect(try await client.heartbeat("0xf2", token: b) == .ok)
-                t.clock.advance(by: 10)
+                t.clock.advance(by: 45)
                 _ = try await client.collect()
-                t.clock.advance(by: 3_590)
+                t.clock.advance(by: 3_555)
             }
             let all = try await client.list("/sla/metrics").items
             // Each pass: uptime per miner plus the fleet's capacity availability.
@@ -254,12 +295,12 @@ extension TestClientProtocol {
         try await t.test { client in
             let token = try await client.register("0xold")
             #expect(try await client.heartbeat("0xold", token: token) == .ok)
-            t.clock.advance(by: 10)
+            t.clock.advance(by: 45)
             _ = try await client.collect()
             #expect(try await client.list("/sla/metrics?hours=8760").items.count == 2)
             t.clock.advance(by: 2 * 86_400 + 60)
             _ = try await client.collect()
-            // Only the new pass's samples (uptime 0 %, and no online slots, so no capacity sample) and snapshot remain.
+            // Only the new pass's samples (uptime 0 %: seen before, silent all window, and no online slots, so no capacity sample) and snapshot remain.
             let left = try await client.list("/sla/metrics?hours=8760").items
             #expect(left.count == 1)
             #expect(left.first?["value"] as? Double == 0)
