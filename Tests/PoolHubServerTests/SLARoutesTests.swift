@@ -266,16 +266,17 @@ extension TestClientProtocol {
 
     /// Filters by miner and metric, and `hours` cuts older samples.
     @Test func samplesAreFilteredByMinerMetricAndHours() async throws {
-        let t = try await TestHub.make()
+        // Uptime is judged from the first pass on, 10 s after the first heartbeat.
+        let t = try await TestHub.make { $0.sla.minObservation = 0 }
         try await t.test { client in
             let a = try await client.register("0xf1")
             let b = try await client.register("0xf2")
             for _ in 0..<3 {
                 #expect(try await client.heartbeat("0xf1", token: a) == .ok)
                 #expect(try await client.heartbeat("0xf2", token: b) == .ok)
-                t.clock.advance(by: 45)
+                t.clock.advance(by: 10)
                 _ = try await client.collect()
-                t.clock.advance(by: 3_555)
+                t.clock.advance(by: 3_590)
             }
             let all = try await client.list("/sla/metrics").items
             // Each pass: uptime per miner plus the fleet's capacity availability.
@@ -291,11 +292,14 @@ extension TestClientProtocol {
     }
 
     @Test func samplesAndSnapshotsOlderThanTheRetentionArePruned() async throws {
-        let t = try await TestHub.make { $0.slaRetention = 2 * 86_400 }
+        let t = try await TestHub.make {
+            $0.slaRetention = 2 * 86_400
+            $0.sla.minObservation = 0
+        }
         try await t.test { client in
             let token = try await client.register("0xold")
             #expect(try await client.heartbeat("0xold", token: token) == .ok)
-            t.clock.advance(by: 45)
+            t.clock.advance(by: 10)
             _ = try await client.collect()
             #expect(try await client.list("/sla/metrics?hours=8760").items.count == 2)
             t.clock.advance(by: 2 * 86_400 + 60)
@@ -318,8 +322,9 @@ extension TestClientProtocol {
             #expect(summary.json["status"] as? String == "healthy")
             #expect(summary.json["active_violations"] as? Int == 0)
 
-            // One miner far below its uptime threshold: a critical violation.
-            _ = try await client.register("0xdown")
+            // One miner far below its uptime threshold (one heartbeat, then silent for an hour): a critical violation.
+            let token = try await client.register("0xdown")
+            #expect(try await client.heartbeat("0xdown", token: token) == .ok)
             t.clock.advance(by: 3_600)
             #expect(try await client.send(.post, "/v1/sla/metrics/collect", key: adminKey).status == .ok)
             summary = try await client.send(.get, "/v1/sla/status")
