@@ -59,8 +59,12 @@ package protocol HubStore: SLAStore, UsageStore {
     /// online until `onlineUntil` (its heartbeat's expiry); a heartbeat after that starts a new online spell.
     func saveStatus(_ status: LiveStatus, uptime: UptimeLedger, onlineUntil: Date, of address: MinerAddress) async throws
     /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner;
-    /// with `usage`, the result's usage records too, in the same transaction.
-    func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording
+    /// with `thresholds`, the result is judged too (suspension, probation: `MinerStats.judging`) under the same
+    /// row lock, so two instances never judge from the same old standing; with `usage`, the result's usage
+    /// records too, in the same transaction.
+    func recordResult(
+        _ result: JobResult, decay: Decay, thresholds: ScoringConfig.Thresholds?, usage: ResultUsage?
+    ) async throws -> ResultRecording
     /// Round trip to the database, for health checks.
     func ping() async throws
 }
@@ -68,6 +72,11 @@ package protocol HubStore: SLAStore, UsageStore {
 extension HubStore {
     /// A result without billing.
     package func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
-        try await recordResult(result, decay: decay, usage: nil)
+        try await recordResult(result, decay: decay, thresholds: nil, usage: nil)
+    }
+
+    /// A result with billing, not judged.
+    package func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
+        try await recordResult(result, decay: decay, thresholds: nil, usage: usage)
     }
 }

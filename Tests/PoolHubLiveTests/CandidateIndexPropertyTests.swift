@@ -12,14 +12,19 @@ import Testing
     static let models = ["a", "b", "c"]
     static let gpuSizes: [Int?] = [nil, 8_192, 12_000, 16_384, 16_500, 24_576, 81_920]
     static let ramSizes: [Int?] = [nil, 16_384, 32_768, 65_536]
+    static let thresholds = ScoringConfig.Thresholds(
+        minSuccessRate: 0.8, maxLatency: 5_000, minAvailability: 0.95, suspensionSeconds: 60, maxSuspensionSeconds: 240, probationJobs: 2)
 
     /// The pipeline's tie-break, over the admissible candidates in rank order (as `MatchPipeline.pick`).
     static func pick(_ limit: Int, _ admissible: [(rank: Rank, utilization: Double)], tolerance: Double, rng: inout SplitMix64) -> [Int32] {
-        func bucket(_ score: Double) -> Int64 { Int64((score / tolerance).rounded(.down)) }
+        func bucket(_ rank: Rank) -> Int64 {
+            let band = Int64((rank.score / tolerance).rounded(.down))
+            return rank.probation ? band - (1 << 62) : band
+        }
         var hits: [(rank: Rank, bucket: Int64, utilization: Double, tiebreak: UInt64)] = []
         var cutoff = Int64.min
         for (rank, utilization) in admissible {
-            let b = bucket(rank.score)
+            let b = bucket(rank)
             if hits.count >= limit && (b < cutoff || hits.count >= limit + 32) { break }
             hits.append((rank, b, utilization, rng.next()))
             if hits.count == limit { cutoff = b }
@@ -53,7 +58,7 @@ import Testing
                 } else if let failed = requirements.first(where: { !$0.admits(candidate, in: context) }) {
                     rejected[failed.name, default: 0] += 1
                 } else if !admissible.contains(where: { $0.rank.slot == slot }) {
-                    admissible.append((Rank(score: m.card.score, slot: slot), candidate.utilization))
+                    admissible.append((Rank(score: m.card.score, slot: slot, probation: m.stats.standing.isOnProbation), candidate.utilization))
                 }
             }
         }
@@ -83,6 +88,8 @@ import Testing
         var addresses: [MinerAddress] = []
         var reservations: [Reservation] = []
         var jobs = 0
+        var suspendedSeen = 0
+        var probationSeen = 0
 
         func snapshot() -> [(slot: Int32, member: FleetMember)] {
             addresses.enumerated().compactMap { i, address in fleet.member(address).map { (Int32(i), $0) } }
@@ -134,8 +141,9 @@ import Testing
                 let result = JobResult(
                     jobID: reservation.jobID ?? "", address: reservation.address, outcome: chance(70) ? .completed : .failed,
                     responseTimeMs: Double(100 + random.next() % 9_000), gpuSeconds: 1, error: nil, reportedAt: now)
-                fleet.recordOutcome(
-                    of: result.jobID, on: result.address, stats: member.stats.recording(result, decay: ScoringConfig.standard.decay), at: now)
+                // Judged as the store judges it: suspensions (short here, so they end within the run) and probation.
+                let stats = member.stats.recording(result, decay: ScoringConfig.standard.decay, judgedBy: Self.thresholds)
+                fleet.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: now)
             case 84..<88:  // a deregistration
                 guard !addresses.isEmpty else { continue }
                 fleet.deregister(pick(addresses), at: now)
@@ -144,6 +152,18 @@ import Testing
             case 92..<95:  // an operator cordons or uncordons a miner
                 guard !addresses.isEmpty else { continue }
                 fleet.setCordon(pick(addresses), cordonedAt: chance(60) ? now : nil)
+            case 95..<98:  // results for jobs dispatched without the hub, mostly bad: suspensions, probation
+                guard !addresses.isEmpty else { continue }
+                let address = pick(addresses)
+                for _ in 0..<Int(1 + random.next() % 12) {
+                    guard let member = fleet.member(address) else { break }
+                    jobs += 1
+                    let result = JobResult(
+                        jobID: "direct-\(jobs)", address: address, outcome: chance(35) ? .completed : .timeout,
+                        responseTimeMs: Double(100 + random.next() % 6_000), gpuSeconds: nil, error: nil, reportedAt: now)
+                    let stats = member.stats.recording(result, decay: ScoringConfig.standard.decay, judgedBy: Self.thresholds)
+                    fleet.recordOutcome(of: result.jobID, on: address, stats: stats, at: now)
+                }
             default:  // a reserve-free match, checked against the scan
                 break
             }
@@ -160,6 +180,12 @@ import Testing
             let answer = fleet.match(request, at: now)
             #expect(answer.miners.map(\.address) == expected.addresses, "step \(step): \(request)")
             #expect(answer.rejected == expected.rejected, "step \(step): \(request)")
+            if answer.rejected["suspended"] != nil { suspendedSeen += 1 }
+            if fleetView.contains(where: { $0.member.stats.standing.probationJobsLeft > 0 && !$0.member.stats.standing.isSuspended(at: now) }) {
+                probationSeen += 1
+            }
         }
+        // The runs must reach both: suspended miners left out, miners on probation ranked last.
+        #expect(suspendedSeen > 0 && probationSeen > 0, "suspended \(suspendedSeen), probation \(probationSeen)")
     }
 }

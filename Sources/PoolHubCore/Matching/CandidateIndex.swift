@@ -28,7 +28,7 @@ package struct CandidateIndex: Sendable {
             guard m.isListed else { return nil }
             let candidate = Candidate(members, slot: slot, at: context.now)
             self.init(
-                rank: Rank(score: m.card.score, slot: slot), models: m.miner.capabilities.models,
+                rank: Rank(score: m.card.score, slot: slot, probation: m.stats.standing.isOnProbation), models: m.miner.capabilities.models,
                 tier: RequirementTier(
                     gpuMemory: candidate.gpuMemory, ramMemory: candidate.ramMemory, estimatedTimeMs: candidate.estimatedTimeMs),
                 unmatchable: Unmatchable.first(for: candidate, in: context))
@@ -149,12 +149,13 @@ extension Unmatchable {
     var position: Int {
         switch self {
         case .cordoned: 0
-        case .offline: 1
-        case .unavailable: 2
-        case .atCapacity: 3
-        case .successRate: 4
-        case .slow: 5
-        case .availability: 6
+        case .suspended: 1
+        case .offline: 2
+        case .unavailable: 3
+        case .atCapacity: 4
+        case .successRate: 5
+        case .slow: 6
+        case .availability: 7
         }
     }
 }

@@ -38,6 +38,13 @@ package struct CordonFilter: MatchFilter {
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool { !m.cordoned }
 }
 
+/// Suspended after crossing a `[thresholds]` limit, until its suspension ends (then it is on probation).
+package struct SuspensionFilter: MatchFilter {
+    package let name = "suspended"
+    package init() {}
+    package func admits(_ m: Candidate, in c: FilterContext) -> Bool { c.now >= m.suspendedUntil }
+}
+
 /// The miner said it takes work.
 package struct AvailableFilter: MatchFilter {
     package let name = "unavailable"
@@ -91,12 +98,15 @@ package struct LatencyFilter: MatchFilter {
 }
 
 /// `[thresholds]` of scoring.toml, applied only once a miner has enough history to be judged;
-/// they compare what was observed, without the priors.
+/// they compare what was observed, without the priors. The success rate and response time limits apply
+/// to miners in good standing only: crossing one at a result suspends the miner (`MinerStats.judging`), so
+/// these hold back only a history that crossed a limit without a result (an older hub's, or thresholds
+/// tightened) until a result or the score pass judges it.
 package struct SuccessRateThreshold: MatchFilter {
     package let name = "success_rate"
     package init() {}
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool {
-        guard m.outcomes >= ScoringPriors.thresholdOutcomes, let rate = m.observedSuccessRate else {
+        guard m.inGoodStanding(at: c.now), m.outcomes >= ScoringPriors.thresholdOutcomes, let rate = m.observedSuccessRate else {
             return true
         }
         return rate >= c.thresholds.minSuccessRate
@@ -107,7 +117,7 @@ package struct ResponseTimeThreshold: MatchFilter {
     package let name = "slow"
     package init() {}
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool {
-        guard m.outcomes >= ScoringPriors.thresholdOutcomes, let mean = m.observedResponseTimeMs else {
+        guard m.inGoodStanding(at: c.now), m.outcomes >= ScoringPriors.thresholdOutcomes, let mean = m.observedResponseTimeMs else {
             return true
         }
         return mean <= c.thresholds.maxLatency

@@ -66,7 +66,7 @@ package struct MatchPipeline: Sendable {
         var cutoffBucket = Int64.min
 
         walk: for rank in ranking {
-            let bucket = self.bucket(rank.score)
+            let bucket = self.bucket(rank)
             if hits.count >= limit && (bucket < cutoffBucket || hits.count >= limit + maxTiedExtra) {
                 break
             }
@@ -127,7 +127,10 @@ package struct MatchPipeline: Sendable {
         return counts
     }
 
-    private func bucket(_ score: Double) -> Int64 {
-        tieTolerance > 0 ? Int64((score / tieTolerance).rounded(.down)) : Int64(score.bitPattern >> 1)
+    /// The near-tie band of a rank, falling along the walk: score bands of `tieTolerance`, miners on
+    /// probation below every miner in good standing.
+    private func bucket(_ rank: Rank) -> Int64 {
+        let band = tieTolerance > 0 ? Int64((rank.score / tieTolerance).rounded(.down)) : Int64(rank.score.bitPattern >> 2)
+        return rank.probation ? band - (1 << 62) : band
     }
 }

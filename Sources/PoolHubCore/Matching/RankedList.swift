@@ -1,19 +1,24 @@
 // Miners ordered by score (Rank), in sorted chunks: O(log n + chunk) per insert and remove.
 
-/// A miner's position in a ranking: best score first, then lowest slot, so every rank is unique.
+/// A miner's position in a ranking: miners in good standing before those on probation, then best score
+/// first, then lowest slot, so every rank is unique.
 package struct Rank: Sendable, Equatable {
     package var score: Double
     package var slot: Int32
+    /// On probation after a suspension: ranked after every miner in good standing.
+    package var probation: Bool
 
-    package init(score: Double, slot: Int32) {
+    package init(score: Double, slot: Int32, probation: Bool = false) {
         self.score = score
         self.slot = slot
+        self.probation = probation
     }
 
     /// True when `self` ranks before `other`.
     @inlinable
     package func precedes(_ other: Rank) -> Bool {
-        score != other.score ? score > other.score : slot < other.slot
+        if probation != other.probation { return other.probation }
+        return score != other.score ? score > other.score : slot < other.slot
     }
 }
 

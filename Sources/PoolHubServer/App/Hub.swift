@@ -49,7 +49,8 @@ package struct Hub: Sendable {
     var results: ResultRecorder {
         ResultRecorder(
             store: store, live: live, clock: clock, decay: configuration.scoring.decay,
-            pricing: UsagePricing(prices: configuration.billing.prices), defaultTenant: configuration.defaultTenant)
+            thresholds: configuration.scoring.thresholds, pricing: UsagePricing(prices: configuration.billing.prices),
+            defaultTenant: configuration.defaultTenant)
     }
     var planner: CapacityPlanner {
         CapacityPlanner(

@@ -91,7 +91,7 @@ struct MinerController {
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(context, opensWithKey: .coordinator, request)
-        return try JSONResponse.make(ScoreView(member))
+        return try JSONResponse.make(ScoreView(member, at: clock.now()))
     }
 
     @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {
