@@ -15,6 +15,7 @@ package struct Candidate: Sendable, Equatable {
     package var maxConcurrentJobs: Int
     package var gpuMemory: Int?
     package var ramMemory: Int?
+    package var priceMicros: Int64?
     package var estimatedTimeMs: Double
     package var outcomes: Double
     package var observedSuccessRate: Double?
@@ -39,6 +40,7 @@ package struct Candidate: Sendable, Equatable {
         maxConcurrentJobs = members[i].miner.capabilities.maxConcurrentJobs
         gpuMemory = members[i].miner.capabilities.gpuMemory
         ramMemory = members[i].miner.capabilities.ramMemory
+        priceMicros = members[i].miner.priceMicros
         estimatedTimeMs = members[i].stats.observedResponseTimeMs ?? members[i].card.expectedResponseTimeMs
         outcomes = members[i].stats.outcomes
         observedSuccessRate = members[i].stats.observedSuccessRate

@@ -60,6 +60,17 @@ package struct ExcludeFilter: MatchFilter {
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool { !slots.contains(m.slot) }
 }
 
+/// `price <= max_price`; a miner that named no price fails.
+package struct PriceFilter: MatchFilter {
+    package let name = "price"
+    package let ceiling: Int64
+    package init(ceiling: Int64) { self.ceiling = ceiling }
+    package func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard let price = m.priceMicros else { return false }
+        return price <= ceiling
+    }
+}
+
 /// `gpu_memory >= min_gpu_memory`; a miner that never said how much it has fails.
 package struct GPUMemoryFilter: MatchFilter {
     package let name = "gpu_memory"
@@ -137,10 +148,12 @@ package struct AvailabilityThreshold: MatchFilter {
 
 extension MatchRequest {
     /// The request's own filters, for miners that are matchable now (`Unmatchable`): its `exclude`
-    /// list (`excluded` holds their slots), then its requirements.
+    /// list (`excluded` holds their slots), then its requirements in the order a miner's first failed
+    /// one is counted (`regions` comes before them all; the index answers it by region, never per miner).
     package func requirementFilters(excluded: Set<Int32>) -> [any MatchFilter] {
         var list: [any MatchFilter] = []
         if !excluded.isEmpty { list.append(ExcludeFilter(slots: excluded)) }
+        if let maxPriceMicros { list.append(PriceFilter(ceiling: maxPriceMicros)) }
         if let minGPUMemory { list.append(GPUMemoryFilter(minimum: minGPUMemory)) }
         if let minRAM { list.append(RAMFilter(minimum: minRAM)) }
         if let maxLatency { list.append(LatencyFilter(maxLatency: maxLatency)) }
