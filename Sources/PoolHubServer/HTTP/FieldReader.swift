@@ -93,6 +93,20 @@ struct FieldReader {
         return value
     }
 
+    /// A price in USD per GPU hour: a decimal string of at most six decimals (whole micro-USD, as the matcher
+    /// compares prices), at most 1,000,000.
+    mutating func price(_ key: String, required: Bool = false) -> Decimal? {
+        let before = problems.count
+        guard let value = decimal(key, required: required) else { return nil }
+        let text = fields[key].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? ""
+        let decimals = text.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
+        guard problems.count == before, decimals <= 6, value <= 1_000_000 else {
+            fail(key, "must be a decimal string of at most six decimals, at most 1000000, such as \"0.50\"")
+            return nil
+        }
+        return value
+    }
+
     mutating func bool(_ key: String, required: Bool = false) -> Bool? {
         guard let value = value(key, required: required) else { return nil }
         guard case .bool(let b) = value else {

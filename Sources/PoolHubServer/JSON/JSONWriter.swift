@@ -54,6 +54,11 @@ struct JSONWriter {
         bytes += Array(String(value).utf8)
     }
 
+    mutating func null() {
+        separate()
+        bytes += "null".utf8
+    }
+
     mutating func date(_ value: Date) { string(value.formatted(.iso8601)) }
 
     private mutating func separate() {
