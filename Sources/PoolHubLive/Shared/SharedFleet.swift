@@ -270,6 +270,8 @@ package final class SharedFleet: LiveState {
         } catch {
             throw .unavailable("\(error)")
         }
+        // The whole gang at once here, as the script freed it in Redis (the others hear it announced).
+        _ = local.release(id, at: now)
         local.forget(id)
         return reply.string.flatMap { Wire.reservation(id, record: $0) }
     }
