@@ -65,6 +65,9 @@ package protocol HubStore: SLAStore, UsageStore {
     func recordResult(
         _ result: JobResult, decay: Decay, thresholds: ScoringConfig.Thresholds?, usage: ResultUsage?
     ) async throws -> ResultRecording
+    /// Suspends a miner whose stored history falls short of a threshold while it is in good standing
+    /// (`MinerStats.reviewed`), under the same row lock as results; the new statistics, nil when nothing changed.
+    func reviewStanding(_ address: MinerAddress, thresholds: ScoringConfig.Thresholds, at now: Date) async throws -> MinerStats?
     /// Round trip to the database, for health checks.
     func ping() async throws
 }

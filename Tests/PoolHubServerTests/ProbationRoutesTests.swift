@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PoolHubCore
+import PoolHubLive
+import PoolHubStore
 import PoolHubTestSupport
 @testable import PoolHubServer
 import Testing
@@ -92,6 +94,42 @@ import Testing
             m = try await matched()
             #expect(Set(m.addresses) == ["steady", "slow"])
             #expect(m.rejected.isEmpty)
+        }
+    }
+
+    /// A history that crossed a threshold without a result judging it (an older hub's: it kept such a miner out
+    /// for good) is suspended by the score pass's review, then on probation like any other.
+    @Test func aHistoryNoResultJudgedIsSuspendedByTheReview() async throws {
+        let t = try await TestHub.make()
+        try await t.test { client in
+            let token = try await client.register("slow")
+            #expect(try await client.heartbeat("slow", token: token) == .ok)
+            var stats = MinerStats(decayedAt: t.clock.now())
+            for i in 0..<10 {
+                let result = JobResult(
+                    jobID: "old-\(i)", address: MinerAddress("slow")!, outcome: .failed, responseTimeMs: nil, gpuSeconds: nil, error: nil,
+                    reportedAt: t.clock.now())
+                // Stored unjudged, as an older hub stored it.
+                guard case .recorded(let next) = try await t.hub.store.recordResult(result, decay: ScoringConfig.standard.decay) else {
+                    Issue.record("not recorded")
+                    return
+                }
+                stats = next
+            }
+            await t.hub.live.takeStats(stats, of: MinerAddress("slow")!, at: t.clock.now())
+            var r = try await client.match(#"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#)
+            #expect(r.json["rejected"] as? [String: Int] == ["success_rate": 1])
+
+            #expect(try await t.hub.standingReview.run() == 1)
+            #expect(try await t.hub.standingReview.run() == 0, "reviewed once")
+            r = try await client.match(#"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#)
+            #expect(r.json["rejected"] as? [String: Int] == ["suspended": 1])
+            #expect(try await standing(client)["state"] as? String == "suspended")
+            t.clock.advance(by: 1_800)
+            #expect(try await client.heartbeat("slow", token: token) == .ok)
+            r = try await client.match(#"{"job_type": "inference", "model": "llama3.2", "reserve": false}"#)
+            #expect(miners(r.json).count == 1)
+            #expect(try await standing(client)["state"] as? String == "probation")
         }
     }
 }

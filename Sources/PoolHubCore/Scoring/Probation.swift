@@ -72,6 +72,19 @@ extension MinerStats {
     }
 }
 
+extension MinerStats {
+    /// These statistics with the miner suspended, when it is in good standing at `now` and its history falls short of
+    /// a threshold without a result having judged it (an older hub's history, or thresholds tightened since); nil
+    /// otherwise. The score pass reviews such miners, so that none stays out for good.
+    package func reviewed(by thresholds: ScoringConfig.Thresholds, at now: Date) -> MinerStats? {
+        guard standing.phase(at: now) == .good, thresholds.breach(of: self) != nil else { return nil }
+        var next = self
+        next.standing = standing.suspending(at: now, by: thresholds)
+        next.version += 1
+        return next
+    }
+}
+
 extension Standing {
     /// Suspended from `now`: for the first suspension's length, or twice the last one's (capped) when the
     /// last one ended less than a day ago; probation follows.

@@ -114,6 +114,11 @@ package final class SharedFleet: LiveState {
         await announce([], .stats(address, stats))
     }
 
+    package func takeStats(_ stats: MinerStats, of address: MinerAddress, at now: Date) async {
+        local.takeStats(stats, of: address, at: now)
+        await announce([], .stats(address, stats))
+    }
+
     package func refreshScores(at now: Date) async {
         local.refreshScores(at: now)
         let cards = local.cards()

@@ -52,6 +52,9 @@ package struct Hub: Sendable {
             thresholds: configuration.scoring.thresholds, pricing: UsagePricing(prices: configuration.billing.prices),
             defaultTenant: configuration.defaultTenant)
     }
+    var standingReview: StandingReview {
+        StandingReview(store: store, live: live, clock: clock, thresholds: configuration.scoring.thresholds, logger: logger)
+    }
     var planner: CapacityPlanner {
         CapacityPlanner(
             store: store, clock: clock, horizonHours: configuration.capacityForecastHours,

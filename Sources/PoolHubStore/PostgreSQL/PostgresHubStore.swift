@@ -244,6 +244,25 @@ package final class PostgresHubStore: HubStore, Service {
         }
     }
 
+    package func reviewStanding(_ address: MinerAddress, thresholds: ScoringConfig.Thresholds, at now: Date) async throws -> MinerStats? {
+        try await withTransaction { connection in
+            guard
+                let row = try await connection.query(
+                    "SELECT * FROM miner_stats WHERE address = \(address.value) FOR UPDATE", logger: self.logger
+                ).collect().first,
+                let s = try Self.stats(PostgresRandomAccessRow(row)).reviewed(by: thresholds, at: now)
+            else { return nil }
+            let suspendedUntil = StoredStanding.suspendedUntil(s.standing)
+            try await connection.query(
+                """
+                UPDATE miner_stats SET version = \(s.version), suspended_until = \(suspendedUntil),
+                    suspension_seconds = \(s.standing.suspensionSeconds), probation_jobs_left = \(s.standing.probationJobsLeft)
+                WHERE address = \(address.value)
+                """, logger: self.logger)
+            return s
+        }
+    }
+
     package func ping() async throws {
         try await withConnection { connection in
             _ = try await connection.query("SELECT 1", logger: self.logger)

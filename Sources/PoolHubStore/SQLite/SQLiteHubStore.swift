@@ -170,6 +170,20 @@ package final class SQLiteHubStore: HubStore {
         }
     }
 
+    package func reviewStanding(_ address: MinerAddress, thresholds: ScoringConfig.Thresholds, at now: Date) async throws -> MinerStats? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM miner_stats WHERE address = ?", arguments: [address.value]),
+                let stats = Self.stats(row).reviewed(by: thresholds, at: now)
+            else { return nil }
+            try db.execute(
+                sql: """
+                    UPDATE miner_stats SET version = ?2, suspended_until = ?3, suspension_seconds = ?4, probation_jobs_left = ?5
+                    WHERE address = ?1
+                    """, arguments: [address.value, stats.version] + Self.standingArguments(stats.standing))
+            return stats
+        }
+    }
+
     package func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
