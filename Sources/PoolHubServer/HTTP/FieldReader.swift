@@ -99,8 +99,12 @@ struct FieldReader {
         let before = problems.count
         guard let value = decimal(key, required: required) else { return nil }
         let text = fields[key].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? ""
-        let decimals = text.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
-        guard problems.count == before, decimals <= 6, value <= 1_000_000 else {
+        let parts = text.split(separator: ".", maxSplits: 1)
+        let whole = parts.first ?? ""
+        let decimals = parts.dropFirst().first ?? ""
+        // As openapi.yaml's pattern: up to six digits before the point and six after, or 1000000 itself.
+        let inRange = whole.count <= 6 || (whole == "1000000" && decimals.allSatisfy { $0 == "0" })
+        guard problems.count == before, decimals.count <= 6, inRange else {
             fail(key, "must be a decimal string of at most six decimals, at most 1000000, such as \"0.50\"")
             return nil
         }
