@@ -173,6 +173,20 @@ import Testing
         #expect(Array(MergedRanking<Rank>([])).isEmpty)
     }
 
+    @Test func aPriceOrderCountsTheMinersPricedAboveACeiling() {
+        var rng = SplitMix64(seed: 5)
+        var ranks: [PriceRank] = []
+        for slot in 0..<2_000 {
+            let price: Int64? = rng.next() % 10 == 0 ? nil : Int64(rng.next() % 500)
+            ranks.append(PriceRank(price: price, score: Double(rng.next() % 100) / 100, slot: Int32(slot), probation: rng.next() % 4 == 0))
+        }
+        var list = RankedList(unordered: Array(ranks.prefix(1_000)))
+        for rank in ranks.dropFirst(1_000) { list.insert(rank) }
+        for ceiling in [-1, 0, 1, 137, 250, 499, 500, Int64.max - 1] as [Int64] {
+            #expect(list.countPriced(above: ceiling) == ranks.count { $0.price > ceiling }, "ceiling \(ceiling)")
+        }
+    }
+
     @Test func aRAMRequirementFailsUnknownAndSmallerMemory() {
         var unknown = member("unknown")
         unknown.miner.capabilities.ramMemory = nil

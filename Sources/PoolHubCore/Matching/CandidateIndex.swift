@@ -82,7 +82,7 @@ package struct CandidateIndex: Sendable {
         /// Listed miners, matchable or not.
         package private(set) var listed = 0
         /// Whether the tiers keep a price order too (a model's rankings; the whole fleet's do not, to save memory).
-        let keepsPrices: Bool
+        package let keepsPrices: Bool
         private var unmatchable = [Int](repeating: 0, count: Unmatchable.allCases.count)
 
         package func count(_ reason: Unmatchable) -> Int { unmatchable[reason.position] }

@@ -178,6 +178,17 @@ package struct MatchPipeline: Sendable {
                     case .fails(let requirement):
                         let n = lists.count - (excludedByTier[code]?[tier] ?? 0)
                         if n > 0 { counts[requirement.rawValue, default: 0] += n }
+                    case .boundary where r.keepsPrices && priceAlone(tier, request):
+                        // Only the price ceiling falls inside this tier: counted from the tier's price order.
+                        let ceiling = request.maxPriceMicros ?? .max
+                        var n = lists.byPrice.countPriced(above: ceiling)
+                        for slot in excluded {
+                            guard let e = index.entry(slot), e.unmatchable == nil, e.region == code, e.tier == tier,
+                                model.map(e.models.contains) ?? true, (e.priceMicros ?? .max) > ceiling
+                            else { continue }
+                            n -= 1
+                        }
+                        if n > 0 { counts["price", default: 0] += n }
                     case .boundary, .failsVariously:
                         members.withUnsafeBufferPointer { members in
                             for rank in lists.byScore where !excluded.contains(rank.slot) {
@@ -192,6 +203,13 @@ package struct MatchPipeline: Sendable {
             }
         }
         return counts
+    }
+
+    /// Whether the price ceiling is the only requirement a tier leaves in question (it meets every other one).
+    private func priceAlone(_ tier: RequirementTier, _ request: MatchRequest) -> Bool {
+        request.maxPriceMicros != nil
+            && tier.verdict(maxPrice: nil, minGPUMemory: request.minGPUMemory, minRAM: request.minRAM, maxLatency: request.maxLatency)
+                == .satisfies
     }
 
     /// The near-tie band of a score: bands of `tieTolerance` (exact scores when it is 0).

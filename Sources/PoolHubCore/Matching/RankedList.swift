@@ -72,6 +72,15 @@ package struct RankedList<Key: RankKey>: Sendable, Sequence {
         return true
     }
 
+    /// How many ranks precede `key`: O(log n) to find it, plus a sum over the chunks before it.
+    package func count(before key: Key) -> Int {
+        guard !chunks.isEmpty else { return 0 }
+        let c = chunk(for: key)
+        var n = 0
+        for k in 0..<c { n += chunks[k].count }
+        return n + Self.insertionPoint(key, in: chunks[c])
+    }
+
     package struct Iterator: IteratorProtocol {
         let chunks: [[Key]]
         var c = 0
@@ -92,4 +101,17 @@ package struct RankedList<Key: RankKey>: Sendable, Sequence {
     }
 
     package func makeIterator() -> Iterator { Iterator(chunks: chunks) }
+}
+
+extension RankedList where Key == PriceRank {
+    /// How many miners are priced above `ceiling` (or name no price), from the price order: a request's price
+    /// ceiling that falls inside a tier is counted without looking at its miners one by one.
+    package func countPriced(above ceiling: Int64) -> Int {
+        // Good standing and probation are two runs, each ordered by price.
+        let next = ceiling == .max ? ceiling : ceiling + 1
+        let good = count(before: PriceRank(price: next, score: .infinity, slot: .min, probation: false))
+        let probationStart = count(before: PriceRank(price: .min, score: .infinity, slot: .min, probation: true))
+        let probation = count(before: PriceRank(price: next, score: .infinity, slot: .min, probation: true)) - probationStart
+        return count - good - probation
+    }
 }
