@@ -178,17 +178,21 @@ package struct MatchPipeline: Sendable {
                     case .fails(let requirement):
                         let n = lists.count - (excludedByTier[code]?[tier] ?? 0)
                         if n > 0 { counts[requirement.rawValue, default: 0] += n }
-                    case .boundary where r.keepsPrices && priceAlone(tier, request):
-                        // Only the price ceiling falls inside this tier: counted from the tier's price order.
+                    case .boundary where r.keepsPrices && priceAlone(tier, request) != nil,
+                        .failsVariously where r.keepsPrices && priceAlone(tier, request) != nil:
+                        // The price ceiling falls inside this tier and every other requirement is met by all of its
+                        // miners or failed by all: counted from the tier's price order, not miner by miner.
                         let ceiling = request.maxPriceMicros ?? .max
-                        var n = lists.byPrice.countPriced(above: ceiling)
+                        var above = lists.byPrice.countPriced(above: ceiling)
+                        var below = lists.count - above
                         for slot in excluded {
                             guard let e = index.entry(slot), e.unmatchable == nil, e.region == code, e.tier == tier,
-                                model.map(e.models.contains) ?? true, (e.priceMicros ?? .max) > ceiling
+                                model.map(e.models.contains) ?? true
                             else { continue }
-                            n -= 1
+                            if (e.priceMicros ?? .max) > ceiling { above -= 1 } else { below -= 1 }
                         }
-                        if n > 0 { counts["price", default: 0] += n }
+                        if above > 0 { counts["price", default: 0] += above }
+                        if below > 0, case .fails(let next)? = priceAlone(tier, request) { counts[next.rawValue, default: 0] += below }
                     case .boundary, .failsVariously:
                         members.withUnsafeBufferPointer { members in
                             for rank in lists.byScore where !excluded.contains(rank.slot) {
@@ -205,11 +209,15 @@ package struct MatchPipeline: Sendable {
         return counts
     }
 
-    /// Whether the price ceiling is the only requirement a tier leaves in question (it meets every other one).
-    private func priceAlone(_ tier: RequirementTier, _ request: MatchRequest) -> Bool {
-        request.maxPriceMicros != nil
-            && tier.verdict(maxPrice: nil, minGPUMemory: request.minGPUMemory, minRAM: request.minRAM, maxLatency: request.maxLatency)
-                == .satisfies
+    /// When the price ceiling is the only requirement a tier leaves in question, what the tier's miners make of the
+    /// others: all meet them (`.satisfies`) or all fail the same one first (`.fails`); nil otherwise.
+    private func priceAlone(_ tier: RequirementTier, _ request: MatchRequest) -> RequirementTier.Verdict? {
+        guard request.maxPriceMicros != nil else { return nil }
+        let rest = tier.verdict(maxPrice: nil, minGPUMemory: request.minGPUMemory, minRAM: request.minRAM, maxLatency: request.maxLatency)
+        switch rest {
+        case .satisfies, .fails: return rest
+        case .boundary, .failsVariously: return nil
+        }
     }
 
     /// The near-tie band of a score: bands of `tieTolerance` (exact scores when it is 0).
