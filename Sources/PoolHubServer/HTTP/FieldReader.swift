@@ -47,7 +47,8 @@ struct FieldReader {
             fail(key, "must be a string, not \(value.typeName)")
             return nil
         }
-        guard length.contains(s.count) else {
+        // Code points, as JSON Schema's minLength and maxLength count (not Swift's grapheme clusters).
+        guard length.contains(s.unicodeScalars.count) else {
             fail(key, "must be \(length.lowerBound)..\(length.upperBound) characters")
             return nil
         }
@@ -132,7 +133,7 @@ struct FieldReader {
         }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard case .string(let s) = item, length.contains(s.count) else {
+            guard case .string(let s) = item, length.contains(s.unicodeScalars.count) else {
                 fail("\(key)[\(i)]", "must be a string of \(length.lowerBound)..\(length.upperBound) characters")
                 continue
             }
@@ -150,7 +151,7 @@ struct FieldReader {
         }
         var out: [String: String] = [:]
         for (name, item) in entries {
-            guard case .string(let s) = item, length.contains(name.count), s.count <= length.upperBound else {
+            guard case .string(let s) = item, length.contains(name.unicodeScalars.count), s.unicodeScalars.count <= length.upperBound else {
                 fail("\(key).\(name)", "must be a string of at most \(length.upperBound) characters")
                 continue
             }
