@@ -29,6 +29,8 @@ package protocol LiveState: Sendable {
     func recordStatus(_ status: LiveStatus, of address: MinerAddress) async -> UptimeLedger?
     /// Takes newer job statistics and the job's result: rescores the miner and releases the job's slot.
     func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) async
+    /// Takes newer statistics judged without a result (a standing review) and rescores the miner.
+    func takeStats(_ stats: MinerStats, of address: MinerAddress, at now: Date) async
     func match(_ request: MatchRequest, at now: Date) async throws(LiveStateError) -> MatchResult
     /// Frees a reservation; nil when it is unknown or already gone.
     func release(_ id: ReservationID, at now: Date) async throws(LiveStateError) -> Reservation?

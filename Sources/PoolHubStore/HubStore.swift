@@ -60,8 +60,15 @@ package protocol HubStore: SLAStore, UsageStore {
     /// expiry); a heartbeat after that starts a new online spell.
     func saveStatuses(_ updates: [StatusUpdate]) async throws
     /// Stores a result and the miner's statistics updated by it, in one transaction, once per job and miner;
-    /// with `usage`, the result's usage records too, in the same transaction.
-    func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording
+    /// with `thresholds`, the result is judged too (suspension, probation: `MinerStats.judging`) under the same
+    /// row lock, so two instances never judge from the same old standing; with `usage`, the result's usage
+    /// records too, in the same transaction.
+    func recordResult(
+        _ result: JobResult, decay: Decay, thresholds: ScoringConfig.Thresholds?, usage: ResultUsage?
+    ) async throws -> ResultRecording
+    /// Suspends a miner whose stored history falls short of a threshold while it is in good standing
+    /// (`MinerStats.reviewed`), under the same row lock as results; the new statistics, nil when nothing changed.
+    func reviewStanding(_ address: MinerAddress, thresholds: ScoringConfig.Thresholds, at now: Date) async throws -> MinerStats?
     /// Round trip to the database, for health checks.
     func ping() async throws
 }
@@ -69,6 +76,11 @@ package protocol HubStore: SLAStore, UsageStore {
 extension HubStore {
     /// A result without billing.
     package func recordResult(_ result: JobResult, decay: Decay) async throws -> ResultRecording {
-        try await recordResult(result, decay: decay, usage: nil)
+        try await recordResult(result, decay: decay, thresholds: nil, usage: nil)
+    }
+
+    /// A result with billing, not judged.
+    package func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
+        try await recordResult(result, decay: decay, thresholds: nil, usage: usage)
     }
 }

@@ -83,7 +83,15 @@ struct MinersCommand: AsyncParsableCommand {
                     "online", "\(flag(status["online"])), available \(flag(status["available"])), last heartbeat \(cell(status["last_heartbeat_at"]))"
                 )
                 facts.add("cordoned", (miner["cordoned"] as? Bool) == true ? "yes, since \(cell(miner["cordoned_at"]))" : "no")
+                let standing = miner["standing"] as? [String: Any] ?? [:]
+                switch standing["state"] as? String {
+                case "suspended"?:
+                    facts.add("standing", "suspended until \(cell(standing["until"])), then \(cell(standing["probation_jobs"])) probation jobs")
+                case "probation"?: facts.add("standing", "on probation, \(cell(standing["probation_jobs"])) jobs left")
+                default: facts.add("standing", cell(standing["state"]))
+                }
                 facts.add("region", cell(miner["region"]))
+                facts.add("price", "\(cell(miner["price"])) USD per GPU hour")
                 facts.add("jobs", "\(cell(stats["jobs_completed"])) completed, \(cell(stats["jobs_failed"])) failed")
                 print(facts.text)
                 print()

@@ -76,10 +76,12 @@ import Testing
     let pipeline = MatchPipeline(tieTolerance: 0.01)
 
     func ranked(_ members: [FleetMember]) -> (CandidateIndex, [FleetMember]) {
+        var regions = CandidateIndex()
+        let codes = members.map { regions.intern($0.miner.region) }
         let entries = members.withUnsafeBufferPointer { buffer in
-            members.indices.map { CandidateIndex.Entry(buffer, slot: Int32($0), in: context) }
+            members.indices.map { CandidateIndex.Entry(buffer, slot: Int32($0), region: codes[$0], in: context) }
         }
-        return (CandidateIndex(entries), members)
+        return (CandidateIndex(entries, regions: regions.regionTable), members)
     }
 
     func names(_ slots: [Int32], _ members: [FleetMember]) -> [String] { slots.map { members[Int($0)].miner.address.value } }
@@ -162,13 +164,27 @@ import Testing
     }
 
     @Test func mergedRankingsYieldEachMinerOnceInRankOrder() {
-        func list(_ ranks: [(Double, Int32)]) -> RankedList { RankedList(unordered: ranks.map { Rank(score: $0.0, slot: $0.1) }) }
+        func list(_ ranks: [(Double, Int32)]) -> RankedList<Rank> { RankedList(unordered: ranks.map { Rank(score: $0.0, slot: $0.1) }) }
         let a = list([(0.5, 0), (0.7, 1), (0.7, 4)])
         let b = list([(0.5, 0), (0.6, 2), (0.7, 4)])
         let c = list([(0.9, 3)])
         #expect(Array(MergedRanking([a, b])).map(\.slot) == [1, 4, 2, 0])
-        #expect(Array(MergedRanking([b, RankedList(), c])).map(\.slot) == [3, 4, 2, 0])
-        #expect(Array(MergedRanking([])).isEmpty)
+        #expect(Array(MergedRanking([b, RankedList<Rank>(), c])).map(\.slot) == [3, 4, 2, 0])
+        #expect(Array(MergedRanking<Rank>([])).isEmpty)
+    }
+
+    @Test func aPriceOrderCountsTheMinersPricedAboveACeiling() {
+        var rng = SplitMix64(seed: 5)
+        var ranks: [PriceRank] = []
+        for slot in 0..<2_000 {
+            let price: Int64? = rng.next() % 10 == 0 ? nil : Int64(rng.next() % 500)
+            ranks.append(PriceRank(price: price, score: Double(rng.next() % 100) / 100, slot: Int32(slot), probation: rng.next() % 4 == 0))
+        }
+        var list = RankedList(unordered: Array(ranks.prefix(1_000)))
+        for rank in ranks.dropFirst(1_000) { list.insert(rank) }
+        for ceiling in [-1, 0, 1, 137, 250, 499, 500, Int64.max - 1] as [Int64] {
+            #expect(list.countPriced(above: ceiling) == ranks.count { $0.price > ceiling }, "ceiling \(ceiling)")
+        }
     }
 
     @Test func aRAMRequirementFailsUnknownAndSmallerMemory() {

@@ -20,6 +20,22 @@ import Testing
         #expect(spells.uptimePct(over: DateInterval(start: hours(0), end: hours(0))) == nil)
     }
 
+    @Test func observedUptimeStartsAtTheFirstHeartbeatAndWaitsForTheMinimumObservation() throws {
+        let window = DateInterval(start: hours(0), end: hours(24))
+        // Registered at hour 20, first online at 20.5, offline from 23 on.
+        let late = OnlineSpells([DateInterval(start: hours(20.5), end: hours(23))])
+        let uptime = try #require(late.observedUptimePct(over: window, registeredAt: hours(20), seenBefore: true, minObservation: 60))
+        #expect(abs(uptime - 100 * 2.5 / 3.5) < 1e-9)
+        // Watched for 3.5 hours: not yet judged with a 4-hour minimum.
+        #expect(late.observedUptimePct(over: window, registeredAt: hours(20), seenBefore: true, minObservation: 4 * 3_600) == nil)
+        // Online as the window opened: judged over the whole window.
+        let early = OnlineSpells([DateInterval(start: hours(-2), end: hours(12))])
+        #expect(early.observedUptimePct(over: window, registeredAt: hours(-5), seenBefore: true, minObservation: 60) == 50)
+        // Seen before the window and silent since: 0 %; never seen: not judged.
+        #expect(OnlineSpells().observedUptimePct(over: window, registeredAt: hours(-5), seenBefore: true, minObservation: 60) == 0)
+        #expect(OnlineSpells().observedUptimePct(over: window, registeredAt: hours(-5), seenBefore: false, minObservation: 60) == nil)
+    }
+
     @Test func responseTimesGiveMeanAndInterpolatedP95() throws {
         let summary = try #require(ResponseTimeSummary(stride(from: 100.0, through: 2_500, by: 100).shuffled()))
         #expect(summary.meanMs == 1_300)

@@ -31,6 +31,8 @@ struct BusyHub {
     {
         var environment = try await SharedTestServers.freshEnvironment()
         environment["HISTORY_SAMPLE_SECONDS"] = "1"
+        // The hub works for seconds, not a heartbeat TTL: its SLA pass must judge uptime all the same.
+        environment["SLA_MIN_OBSERVATION_SECONDS"] = "0"
         if keys { environment["POOLHUB_API_KEYS"] = "admin:\(adminKey),coordinator:coordinator-key-42" }
         let metricsPort = metrics ? try freeLoopbackPort() : nil
         if let metricsPort { environment["METRICS_PORT"] = String(metricsPort) }

@@ -21,6 +21,7 @@ import Testing
             (["DATABASE_URL": "mysql://db"], "DATABASE_URL"), (["REDIS_URL": "redis://localhost:6379"], "REDIS_URL"),
             (["SCORING_CONFIG": "/nonexistent/scoring.toml"], "SCORING_CONFIG"), (["MIN_SUCCESS_RATE": "2"], "MIN_SUCCESS_RATE"),
             (["MAX_MINER_SCORE": "-1"], "MAX_MINER_SCORE"), (["RESERVATION_TTL_SECONDS": "soon"], "RESERVATION_TTL_SECONDS"),
+            (["SLA_MIN_OBSERVATION_SECONDS": "-1"], "SLA_MIN_OBSERVATION_SECONDS"),
         ]
         for (environment, key) in cases {
             #expect(throws: ConfigurationError.self) { try HubConfiguration.load(environment: environment) }

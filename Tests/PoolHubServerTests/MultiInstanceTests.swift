@@ -144,6 +144,104 @@ extension ProcessSuites {
             }
         }
 
+        /// Gangs of three over two instances against 100 miners × 2 slots: every answer is a whole gang on three
+        /// distinct miners or nothing, no miner is over-booked, the slots fill up (66 gangs: 198 of 200), and a
+        /// DELETE of one member through either instance frees the whole gang on both.
+        @Test func concurrentGangsOverTwoInstancesNeverOverbookNorLeaveAPartialGang() async throws {
+            let hubs = try await cluster()
+            defer { hubs.forEach { $0.stop() } }
+            for i in 0..<100 {
+                let address = String(format: "0x%04x", i)
+                let token = try await register(address, on: hubs[i % 2], slots: 2)
+                #expect(try await hubs[(i + 1) % 2].send(.POST, "/api/v1/miners/\(address)/status", json: "{}", token: token).status == 200)
+            }
+            let everyone = await eventually(within: .seconds(10)) {
+                let a = try? await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+                let b = try? await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+                return a?["online"] == 100 && b?["online"] == 100
+            }
+            #expect(everyone, "both instances should see all 100 miners online")
+
+            struct Gang: Sendable {
+                var job: String
+                var addresses: [String]
+                var reservations: [String]
+            }
+            let gangs = try await withThrowingTaskGroup(of: Gang?.self) { group in
+                for i in 0..<2_000 {
+                    group.addTask {
+                        let r = try await hubs[i % 2].send(
+                            .POST, "/api/v1/match", json: #"{"job_type": "inference", "model": "llama3.2", "job_id": "gang-\#(i)", "count": 3}"#)
+                        #expect(r.status == 200)
+                        let listed = r.json["miners"] as? [[String: Any]] ?? []
+                        let held = listed.compactMap { ($0["reservation"] as? [String: Any])?["id"] as? String }
+                        #expect(held.count == 0 || held.count == 3, "a partial gang: \(held.count)")
+                        guard held.count == 3 else {
+                            #expect(listed.isEmpty)
+                            #expect((r.json["available"] as? Int ?? 3) < 3)
+                            return nil
+                        }
+                        #expect(r.json["available"] as? Int == 3)
+                        return Gang(job: "gang-\(i)", addresses: listed.prefix(3).compactMap { $0["address"] as? String }, reservations: held)
+                    }
+                }
+                var gangs: [Gang] = []
+                for try await gang in group { if let gang { gangs.append(gang) } }
+                return gangs
+            }
+            let perMiner = Dictionary(grouping: gangs.flatMap(\.addresses), by: { $0 }).mapValues(\.count)
+            #expect(gangs.allSatisfy { Set($0.addresses).count == 3 }, "three distinct miners per gang")
+            #expect(perMiner.values.allSatisfy { $0 <= 2 }, "no miner over-booked")
+            #expect(gangs.count == 66, "the slots fill up: \(gangs.count) gangs")
+            for hub in hubs {
+                let settled = await eventually(within: .seconds(5)) {
+                    let status = try? await hub.send(.GET, "/api/v1/status")
+                    return (status?.json["capacity"] as? [String: Int])?["active_reservations"] == 3 * gangs.count
+                }
+                #expect(settled, "every instance counts the reservations of whole gangs only")
+            }
+
+            // A result frees its own miner's slot only; a DELETE of another member, through either instance, the rest.
+            let first = try #require(gangs.first)
+            let result = try await hubs[1].send(
+                .POST, "/api/v1/jobs/\(first.job)/result", json: #"{"address": "\#(first.addresses[0])", "status": "completed"}"#)
+            #expect(result.status == 200)
+            for (k, gang) in gangs.enumerated() {
+                #expect(try await hubs[k % 2].send(.DELETE, "/api/v1/reservations/\(gang.reservations[2])").status == 204)
+            }
+            for hub in hubs {
+                let released = await eventually(within: .seconds(5)) {
+                    let status = try? await hub.send(.GET, "/api/v1/status")
+                    return (status?.json["capacity"] as? [String: Int])?["active_reservations"] == 0
+                }
+                #expect(released, "releases free every member on every instance")
+            }
+        }
+
+        /// A suspension judged through one instance keeps the miner out of the other's matches (the standing is stored
+        /// with the statistics and announced with them).
+        @Test func aSuspensionThroughOneInstanceHoldsOnTheOther() async throws {
+            let hubs = try await cluster()
+            defer { hubs.forEach { $0.stop() } }
+            let (a, b) = (hubs[0], hubs[1])
+            let token = try await register("0x51", on: a)
+            #expect(try await a.send(.POST, "/api/v1/miners/0x51/status", json: "{}", token: token).status == 200)
+            #expect(await eventually(within: .seconds(10)) { (try? await matchedAddresses(on: b)) == ["0x51"] })
+            // Eleven: on the real clock ten results decay to a shade under the ten a threshold needs.
+            for i in 0..<11 {
+                let r = try await a.send(.POST, "/api/v1/jobs/slow-\(i)/result", json: #"{"address": "0x51", "status": "failed"}"#)
+                #expect(r.status == 200)
+            }
+            let onA = try await a.send(.GET, "/api/v1/miners/0x51").json["standing"] as? [String: Any]
+            #expect(onA?["state"] as? String == "suspended", "\(onA ?? [:])")
+            let held = await eventually(within: .seconds(2)) { (try? await matchedAddresses(on: b))?.isEmpty == true }
+            #expect(held, "B still matched the miner suspended through A")
+            let r = try await b.send(.POST, "/api/v1/match", json: #"{"job_type": "inference", "model": "llama3.2"}"#)
+            #expect((r.json["rejected"] as? [String: Int])?["suspended"] == 1)
+            let standing = try await b.send(.GET, "/api/v1/miners/0x51").json["standing"] as? [String: Any]
+            #expect(standing?["state"] as? String == "suspended")
+        }
+
         @Test func killingTheSchedulerHolderHandsTheSchedulersOver() async throws {
             let interval = 1.0
             let hubs = try await cluster(["SCHEDULER_LOCK_INTERVAL_SECONDS": "\(interval)", "SLA_COLLECTION_INTERVAL_SECONDS": "1"])

@@ -90,6 +90,46 @@ extension TestClientProtocol {
         }
     }
 
+    /// Uptime is judged from the first heartbeat, and not before the hub has watched one heartbeat TTL.
+    @Test func uptimeIsJudgedOnlyOverWhatTheHubSaw() async throws {
+        let t = try await TestHub.make { $0.heartbeatTTL = 600 }
+        try await t.test { client in
+            let token = try await client.register("0xlate")
+            // The first heartbeat comes 90 s after registering: those 90 s are not offline time.
+            t.clock.set(t0.addingTimeInterval(90))
+            #expect(try await client.heartbeat("0xlate", token: token) == .ok)
+            t.clock.set(t0.addingTimeInterval(90 + 599))
+            var pass = try await client.collect()
+            #expect(pass["violations_opened"] as? Int == 0)
+            #expect(try await client.list("/sla/metrics/0xlate?metric_type=uptime_pct").items.isEmpty)
+
+            t.clock.set(t0.addingTimeInterval(90 + 600))
+            pass = try await client.collect()
+            #expect(pass["violations_opened"] as? Int == 0)
+            let uptime = try await client.list("/sla/metrics/0xlate?metric_type=uptime_pct").items
+            #expect(uptime.count == 1 && uptime.first?["value"] as? Double == 100)
+
+            // A miner never seen online is not judged at all.
+            _ = try await client.register("0xnever")
+            t.clock.advance(by: 3_600)
+            _ = try await client.collect()
+            #expect(try await client.list("/sla/metrics/0xnever?metric_type=uptime_pct").items.isEmpty)
+        }
+    }
+
+    /// Without a minimum observation the old behaviour shows: a gap before the first heartbeat is not counted.
+    @Test func minimumObservationIsConfigurable() async throws {
+        let t = try await TestHub.make { $0.sla.minObservation = 0 }
+        try await t.test { client in
+            let token = try await client.register("0xnow")
+            t.clock.advance(by: 5)
+            #expect(try await client.heartbeat("0xnow", token: token) == .ok)
+            t.clock.advance(by: 1)
+            _ = try await client.collect()
+            #expect(try await client.list("/sla/metrics/0xnow?metric_type=uptime_pct").items.first?["value"] as? Double == 100)
+        }
+    }
+
     @Test func responseTimesAndCompletionRateComeFromJobResults() async throws {
         let t = try await TestHub.make()
         try await t.test { client in
@@ -104,7 +144,8 @@ extension TestClientProtocol {
                 let r = try await client.send(.post, "/api/v1/jobs/bad-\(i)/result", json: #"{"address": "0xslow", "status": "\#(status)"}"#)
                 #expect(r.status == .ok)
             }
-            t.clock.advance(by: 30)
+            // One heartbeat TTL (45 s) watched: long enough to judge uptime.
+            t.clock.advance(by: 45)
             _ = try await client.collect()
 
             let samples = try await client.list("/sla/metrics/0xslow").items
@@ -227,7 +268,8 @@ extension TestClientProtocol {
 
     /// Filters by miner and metric, and `hours` cuts older samples.
     @Test func samplesAreFilteredByMinerMetricAndHours() async throws {
-        let t = try await TestHub.make()
+        // Uptime is judged from the first pass on, 10 s after the first heartbeat.
+        let t = try await TestHub.make { $0.sla.minObservation = 0 }
         try await t.test { client in
             let a = try await client.register("0xf1")
             let b = try await client.register("0xf2")
@@ -252,7 +294,10 @@ extension TestClientProtocol {
     }
 
     @Test func samplesAndSnapshotsOlderThanTheRetentionArePruned() async throws {
-        let t = try await TestHub.make { $0.slaRetention = 2 * 86_400 }
+        let t = try await TestHub.make {
+            $0.slaRetention = 2 * 86_400
+            $0.sla.minObservation = 0
+        }
         try await t.test { client in
             let token = try await client.register("0xold")
             #expect(try await client.heartbeat("0xold", token: token) == .ok)
@@ -261,7 +306,7 @@ extension TestClientProtocol {
             #expect(try await client.list("/sla/metrics?hours=8760").items.count == 2)
             t.clock.advance(by: 2 * 86_400 + 60)
             _ = try await client.collect()
-            // Only the new pass's samples (uptime 0 %, and no online slots, so no capacity sample) and snapshot remain.
+            // Only the new pass's samples (uptime 0 %: seen before, silent all window, and no online slots, so no capacity sample) and snapshot remain.
             let left = try await client.list("/sla/metrics?hours=8760").items
             #expect(left.count == 1)
             #expect(left.first?["value"] as? Double == 0)
@@ -279,8 +324,9 @@ extension TestClientProtocol {
             #expect(summary.json["status"] as? String == "healthy")
             #expect(summary.json["active_violations"] as? Int == 0)
 
-            // One miner far below its uptime threshold: a critical violation.
-            _ = try await client.register("0xdown")
+            // One miner far below its uptime threshold (one heartbeat, then silent for an hour): a critical violation.
+            let token = try await client.register("0xdown")
+            #expect(try await client.heartbeat("0xdown", token: token) == .ok)
             t.clock.advance(by: 3_600)
             #expect(try await client.send(.post, "/v1/sla/metrics/collect", key: adminKey).status == .ok)
             summary = try await client.send(.get, "/v1/sla/status")

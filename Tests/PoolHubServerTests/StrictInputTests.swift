@@ -16,9 +16,9 @@ import Testing
             let token = try await client.register("0xa1")
             #expect(try await client.heartbeat("0xa1", token: token) == .ok)
             let refused = try await client.match(
-                #"{"job_type": "inference", "model": "llama3.2", "requirements": {"min_gpu_memory": 1024, "max_price": "0.01"}}"#)
+                #"{"job_type": "inference", "model": "llama3.2", "requirements": {"min_gpu_memory": 1024, "max_wattage": 300}}"#)
             #expect(refused.status == .unprocessableContent)
-            #expect(errorFields(refused.json) == ["requirements.max_price"])
+            #expect(errorFields(refused.json) == ["requirements.max_wattage"])
             // Nothing was reserved by the refused match.
             let fine = try await client.match(#"{"job_type": "inference", "model": "llama3.2", "requirements": {"min_gpu_memory": 1024}}"#)
             #expect(fine.status == .ok)

@@ -31,6 +31,8 @@ package struct MinerCapabilities: Sendable, Equatable {
 package struct Miner: Sendable, Equatable {
     /// First, so the matcher's reads of a member stay on adjacent cache lines.
     package var capabilities: MinerCapabilities
+    /// `price` in whole micro-USD, rounded up (`Price.micros`): what the matcher compares and ranks.
+    package private(set) var priceMicros: Int64?
     package var address: MinerAddress
     package var endpoint: String
     package var stake: Int
@@ -39,8 +41,8 @@ package struct Miner: Sendable, Equatable {
     package var registeredAt: Date
     /// How to talk to `endpoint` (`http`, `grpc`, …), as the miner said; nil when it did not.
     package var proto: String?
-    /// The miner's asking price per job, as it declared it.
-    package var price: Decimal?
+    /// The miner's asking price in USD per GPU hour, exactly as it declared it.
+    package var price: Decimal? { didSet { priceMicros = price.map(Price.micros) } }
     /// The chain and wallet the miner is paid on (AITBC).
     package var chainID: String?
     package var walletAddress: String?
@@ -59,6 +61,7 @@ package struct Miner: Sendable, Equatable {
         self.registeredAt = registeredAt
         self.proto = proto
         self.price = price
+        priceMicros = price.map(Price.micros)
         self.chainID = chainID
         self.walletAddress = walletAddress
     }

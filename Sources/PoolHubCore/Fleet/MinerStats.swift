@@ -19,13 +19,16 @@ package struct MinerStats: Sendable, Equatable {
     package var jobsFailed: Int = 0
     /// Bumped on every change so a newer copy is never overwritten by an older one.
     package var version: Int = 0
+    /// Suspension and probation, judged from these counts (`judging`): stored and shared with them.
+    package var standing = Standing.good
 
     package init(decayedAt: Date) { self.decayedAt = decayedAt }
 
     package init(
         completed: Double, failed: Double, responseTimeSumMs: Double, responseTimeCount: Double, decayedAt: Date,
-        jobsCompleted: Int, jobsFailed: Int, version: Int
+        jobsCompleted: Int, jobsFailed: Int, version: Int, standing: Standing = .good
     ) {
+        self.standing = standing
         self.completed = completed
         self.failed = failed
         self.responseTimeSumMs = responseTimeSumMs

@@ -15,6 +15,7 @@ package struct Candidate: Sendable, Equatable {
     package var maxConcurrentJobs: Int
     package var gpuMemory: Int?
     package var ramMemory: Int?
+    package var priceMicros: Int64?
     package var estimatedTimeMs: Double
     package var outcomes: Double
     package var observedSuccessRate: Double?
@@ -22,6 +23,9 @@ package struct Candidate: Sendable, Equatable {
     package var observedSeconds: Double
     package var observedAvailability: Double?
     package var cordoned: Bool
+    package var suspendedUntil: Date
+    /// Results still to judge on probation (0: good standing once any suspension ended).
+    package var probationJobsLeft: Int
 
     /// Reads member `slot` in place.
     package init(_ members: UnsafeBufferPointer<FleetMember>, slot: Int32, at now: Date) {
@@ -36,6 +40,7 @@ package struct Candidate: Sendable, Equatable {
         maxConcurrentJobs = members[i].miner.capabilities.maxConcurrentJobs
         gpuMemory = members[i].miner.capabilities.gpuMemory
         ramMemory = members[i].miner.capabilities.ramMemory
+        priceMicros = members[i].miner.priceMicros
         estimatedTimeMs = members[i].stats.observedResponseTimeMs ?? members[i].card.expectedResponseTimeMs
         outcomes = members[i].stats.outcomes
         observedSuccessRate = members[i].stats.observedSuccessRate
@@ -43,7 +48,13 @@ package struct Candidate: Sendable, Equatable {
         observedSeconds = members[i].uptime.observedSeconds
         observedAvailability = members[i].uptime.observedAvailability
         cordoned = members[i].cordonedAt != nil
+        suspendedUntil = members[i].stats.standing.suspendedUntil
+        probationJobsLeft = members[i].stats.standing.probationJobsLeft
     }
+
+    /// Not suspended and not on probation: the `[thresholds]` judge only such miners (the others are judged
+    /// result by result, see `MinerStats.judging`).
+    package func inGoodStanding(at now: Date) -> Bool { probationJobsLeft == 0 && now >= suspendedUntil }
 
     package var hasFreeSlot: Bool { usedSlots < maxConcurrentJobs }
 

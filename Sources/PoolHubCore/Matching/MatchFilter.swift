@@ -38,6 +38,13 @@ package struct CordonFilter: MatchFilter {
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool { !m.cordoned }
 }
 
+/// Suspended after crossing a `[thresholds]` limit, until its suspension ends (then it is on probation).
+package struct SuspensionFilter: MatchFilter {
+    package let name = "suspended"
+    package init() {}
+    package func admits(_ m: Candidate, in c: FilterContext) -> Bool { c.now >= m.suspendedUntil }
+}
+
 /// The miner said it takes work.
 package struct AvailableFilter: MatchFilter {
     package let name = "unavailable"
@@ -51,6 +58,17 @@ package struct ExcludeFilter: MatchFilter {
     package let slots: Set<Int32>
     package init(slots: Set<Int32>) { self.slots = slots }
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool { !slots.contains(m.slot) }
+}
+
+/// `price <= max_price`; a miner that named no price fails.
+package struct PriceFilter: MatchFilter {
+    package let name = "price"
+    package let ceiling: Int64
+    package init(ceiling: Int64) { self.ceiling = ceiling }
+    package func admits(_ m: Candidate, in c: FilterContext) -> Bool {
+        guard let price = m.priceMicros else { return false }
+        return price <= ceiling
+    }
 }
 
 /// `gpu_memory >= min_gpu_memory`; a miner that never said how much it has fails.
@@ -91,12 +109,15 @@ package struct LatencyFilter: MatchFilter {
 }
 
 /// `[thresholds]` of scoring.toml, applied only once a miner has enough history to be judged;
-/// they compare what was observed, without the priors.
+/// they compare what was observed, without the priors. The success rate and response time limits apply
+/// to miners in good standing only: crossing one at a result suspends the miner (`MinerStats.judging`), so
+/// these hold back only a history that crossed a limit without a result (an older hub's, or thresholds
+/// tightened) until a result or the score pass judges it.
 package struct SuccessRateThreshold: MatchFilter {
     package let name = "success_rate"
     package init() {}
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool {
-        guard m.outcomes >= ScoringPriors.thresholdOutcomes, let rate = m.observedSuccessRate else {
+        guard m.inGoodStanding(at: c.now), m.outcomes >= ScoringPriors.thresholdOutcomes, let rate = m.observedSuccessRate else {
             return true
         }
         return rate >= c.thresholds.minSuccessRate
@@ -107,7 +128,7 @@ package struct ResponseTimeThreshold: MatchFilter {
     package let name = "slow"
     package init() {}
     package func admits(_ m: Candidate, in c: FilterContext) -> Bool {
-        guard m.outcomes >= ScoringPriors.thresholdOutcomes, let mean = m.observedResponseTimeMs else {
+        guard m.inGoodStanding(at: c.now), m.outcomes >= ScoringPriors.thresholdOutcomes, let mean = m.observedResponseTimeMs else {
             return true
         }
         return mean <= c.thresholds.maxLatency
@@ -127,10 +148,12 @@ package struct AvailabilityThreshold: MatchFilter {
 
 extension MatchRequest {
     /// The request's own filters, for miners that are matchable now (`Unmatchable`): its `exclude`
-    /// list (`excluded` holds their slots), then its requirements.
+    /// list (`excluded` holds their slots), then its requirements in the order a miner's first failed
+    /// one is counted (`regions` comes before them all; the index answers it by region, never per miner).
     package func requirementFilters(excluded: Set<Int32>) -> [any MatchFilter] {
         var list: [any MatchFilter] = []
         if !excluded.isEmpty { list.append(ExcludeFilter(slots: excluded)) }
+        if let maxPriceMicros { list.append(PriceFilter(ceiling: maxPriceMicros)) }
         if let minGPUMemory { list.append(GPUMemoryFilter(minimum: minGPUMemory)) }
         if let minRAM { list.append(RAMFilter(minimum: minRAM)) }
         if let maxLatency { list.append(LatencyFilter(maxLatency: maxLatency)) }

@@ -8,6 +8,8 @@ package import Foundation
 package enum Unmatchable: String, CaseIterable, Sendable {
     /// An operator took it out of rotation (cordon, drain): the reason an operator wants to see first.
     case cordoned
+    /// It crossed a `[thresholds]` limit; it comes back on probation when the suspension ends.
+    case suspended
     case offline
     case unavailable
     case atCapacity = "at_capacity"
@@ -19,6 +21,7 @@ package enum Unmatchable: String, CaseIterable, Sendable {
     package var filter: any MatchFilter {
         switch self {
         case .cordoned: CordonFilter()
+        case .suspended: SuspensionFilter()
         case .offline: OnlineFilter()
         case .unavailable: AvailableFilter()
         case .atCapacity: CapacityFilter()
@@ -36,11 +39,12 @@ package enum Unmatchable: String, CaseIterable, Sendable {
 
 extension FleetMember {
     /// When this miner's matchability can next change by time alone: its heartbeat (or restart grace)
-    /// expires, or a reservation on it does. nil: nothing pending.
+    /// expires, a reservation on it does, or its suspension ends. nil: nothing pending.
     package func nextExpiry(at now: Date, heartbeat: HeartbeatPolicy) -> Date? {
         var next: Date?
+        if stats.standing.suspendedUntil > now { next = stats.standing.suspendedUntil }
         let online = [status.map { heartbeat.expiry(of: $0.lastHeartbeatAt) }, graceUntil].compactMap { $0 }.max()
-        if let online, online > now { next = online }
+        if let online, online > now { next = min(next ?? online, online) }
         for lease in leases where lease.expiresAt > now { next = min(next ?? lease.expiresAt, lease.expiresAt) }
         return next
     }

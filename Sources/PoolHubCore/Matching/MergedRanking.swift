@@ -3,16 +3,16 @@
 /// Several rankings walked as one, best first, each miner once: the tiers a request can use, of one
 /// model or of several when any will do. Lazy (a heap of the lists' heads), so a match that stops
 /// after a few hits reads only the heads of the lists, never the whole fleet.
-package struct MergedRanking: Sequence, Sendable {
-    let lists: [RankedList]
+package struct MergedRanking<Key: RankKey>: Sequence, Sendable {
+    let lists: [RankedList<Key>]
 
-    package init(_ lists: [RankedList]) { self.lists = lists }
+    package init(_ lists: [RankedList<Key>]) { self.lists = lists }
 
     package struct Iterator: IteratorProtocol {
-        var heads: [(rank: Rank, list: RankedList.Iterator)] = []
-        var last: Rank?
+        var heads: [(rank: Key, list: RankedList<Key>.Iterator)] = []
+        var last: Key?
 
-        init(_ lists: [RankedList]) {
+        init(_ lists: [RankedList<Key>]) {
             heads.reserveCapacity(lists.count)
             for list in lists {
                 var iterator = list.makeIterator()
@@ -20,7 +20,7 @@ package struct MergedRanking: Sequence, Sendable {
             }
         }
 
-        package mutating func next() -> Rank? {
+        package mutating func next() -> Key? {
             while let top = heads.first {
                 var list = top.list
                 if let following = list.next() {
@@ -41,7 +41,7 @@ package struct MergedRanking: Sequence, Sendable {
             return nil
         }
 
-        private mutating func push(_ head: (rank: Rank, list: RankedList.Iterator)) {
+        private mutating func push(_ head: (rank: Key, list: RankedList<Key>.Iterator)) {
             heads.append(head)
             var i = heads.count - 1
             while i > 0 {

@@ -1,35 +1,18 @@
-// Miners ordered by score (Rank), in sorted chunks: O(log n + chunk) per insert and remove.
-
-/// A miner's position in a ranking: best score first, then lowest slot, so every rank is unique.
-package struct Rank: Sendable, Equatable {
-    package var score: Double
-    package var slot: Int32
-
-    package init(score: Double, slot: Int32) {
-        self.score = score
-        self.slot = slot
-    }
-
-    /// True when `self` ranks before `other`.
-    @inlinable
-    package func precedes(_ other: Rank) -> Bool {
-        score != other.score ? score > other.score : slot < other.slot
-    }
-}
+// Miners in rank order (`RankKey`), in sorted chunks: O(log n + chunk) per insert and remove.
 
 /// Ranks in order, best first, kept as a list of sorted chunks of at most `chunkLimit` ranks: a miner
 /// entering or leaving a ranking (it was reserved, released, went offline, was rescored) moves at most
 /// one chunk's worth of memory instead of the whole list, and a walk reads chunk after chunk in order.
-package struct RankedList: Sendable, Sequence {
-    private var chunks: [[Rank]] = []
+package struct RankedList<Key: RankKey>: Sendable, Sequence {
+    private var chunks: [[Key]] = []
     package private(set) var count = 0
 
-    static let chunkLimit = 256
+    static var chunkLimit: Int { 256 }
 
     package init() {}
 
     /// Builds a list from unordered ranks in one sort.
-    package init(unordered: [Rank]) {
+    package init(unordered: [Key]) {
         let sorted = unordered.sorted { $0.precedes($1) }
         chunks = stride(from: 0, to: sorted.count, by: Self.chunkLimit / 2).map {
             Array(sorted[$0..<Swift.min(sorted.count, $0 + Self.chunkLimit / 2)])
@@ -38,10 +21,10 @@ package struct RankedList: Sendable, Sequence {
     }
 
     package var isEmpty: Bool { count == 0 }
-    package var first: Rank? { chunks.first?.first }
+    package var first: Key? { chunks.first?.first }
 
     /// The chunk `rank` belongs in: the first whose last rank does not precede it (or the last chunk).
-    private func chunk(for rank: Rank) -> Int {
+    private func chunk(for rank: Key) -> Int {
         var lo = 0
         var hi = chunks.count - 1
         while lo < hi {
@@ -51,7 +34,7 @@ package struct RankedList: Sendable, Sequence {
         return lo
     }
 
-    private static func insertionPoint(_ rank: Rank, in ranks: [Rank]) -> Int {
+    private static func insertionPoint(_ rank: Key, in ranks: [Key]) -> Int {
         var lo = 0
         var hi = ranks.count
         while lo < hi {
@@ -61,7 +44,7 @@ package struct RankedList: Sendable, Sequence {
         return lo
     }
 
-    package mutating func insert(_ rank: Rank) {
+    package mutating func insert(_ rank: Key) {
         count += 1
         guard !chunks.isEmpty else {
             chunks = [[rank]]
@@ -78,7 +61,7 @@ package struct RankedList: Sendable, Sequence {
 
     /// Removes `rank`; false when it is not in the list.
     @discardableResult
-    package mutating func remove(_ rank: Rank) -> Bool {
+    package mutating func remove(_ rank: Key) -> Bool {
         guard !chunks.isEmpty else { return false }
         let c = chunk(for: rank)
         let i = Self.insertionPoint(rank, in: chunks[c])
@@ -89,13 +72,22 @@ package struct RankedList: Sendable, Sequence {
         return true
     }
 
+    /// How many ranks precede `key`: O(log n) to find it, plus a sum over the chunks before it.
+    package func count(before key: Key) -> Int {
+        guard !chunks.isEmpty else { return 0 }
+        let c = chunk(for: key)
+        var n = 0
+        for k in 0..<c { n += chunks[k].count }
+        return n + Self.insertionPoint(key, in: chunks[c])
+    }
+
     package struct Iterator: IteratorProtocol {
-        let chunks: [[Rank]]
+        let chunks: [[Key]]
         var c = 0
         var i = 0
 
         @inlinable
-        package mutating func next() -> Rank? {
+        package mutating func next() -> Key? {
             while c < chunks.count {
                 if i < chunks[c].count {
                     defer { i += 1 }
@@ -109,4 +101,17 @@ package struct RankedList: Sendable, Sequence {
     }
 
     package func makeIterator() -> Iterator { Iterator(chunks: chunks) }
+}
+
+extension RankedList where Key == PriceRank {
+    /// How many miners are priced above `ceiling` (or name no price), from the price order: a request's price
+    /// ceiling that falls inside a tier is counted without looking at its miners one by one.
+    package func countPriced(above ceiling: Int64) -> Int {
+        // Good standing and probation are two runs, each ordered by price.
+        let next = ceiling == .max ? ceiling : ceiling + 1
+        let good = count(before: PriceRank(price: next, score: .infinity, slot: .min, probation: false))
+        let probationStart = count(before: PriceRank(price: .min, score: .infinity, slot: .min, probation: true))
+        let probation = count(before: PriceRank(price: next, score: .infinity, slot: .min, probation: true)) - probationStart
+        return count - good - probation
+    }
 }

@@ -1,16 +1,19 @@
 // The requirement tiers the candidate index splits each model's ranking into.
 
-/// A miner's place on the axes a request can demand a minimum or maximum of: GPU memory, RAM and
-/// estimated time, each as a tier of about an eighth of an octave (the top three bits after the
-/// leading one; exact below 16). A request takes whole tiers that surely satisfy it, skips whole tiers
-/// that surely do not, and checks miners one by one only in the tiers its threshold falls inside.
+/// A miner's place on the axes a request can demand a minimum or maximum of: price (micro-USD), GPU
+/// memory, RAM and estimated time, each as a tier of about an eighth of an octave (the top three bits
+/// after the leading one; exact below 16). A request takes whole tiers that surely satisfy it, skips whole
+/// tiers that surely do not, and checks miners one by one only in the tiers its threshold falls inside.
+/// (Regions are not an axis: the index keeps each region apart, see `CandidateIndex`.)
 package struct RequirementTier: Hashable, Sendable {
-    /// -1: the miner did not say (it fails any minimum on that axis).
+    /// -1: the miner did not say (it fails any minimum, or the price ceiling, on that axis).
+    package var price: Int16
     package var gpuMemory: Int16
     package var ramMemory: Int16
     package var estimatedTime: Int16
 
-    package init(gpuMemory: Int?, ramMemory: Int?, estimatedTimeMs: Double) {
+    package init(gpuMemory: Int?, ramMemory: Int?, estimatedTimeMs: Double, priceMicros: Int64? = nil) {
+        price = priceMicros.map { Self.tier(Int($0)) } ?? -1
         self.gpuMemory = gpuMemory.map(Self.tier) ?? -1
         self.ramMemory = ramMemory.map(Self.tier) ?? -1
         estimatedTime = Self.tier(Self.wholeMilliseconds(estimatedTimeMs))
@@ -60,19 +63,26 @@ package struct RequirementTier: Hashable, Sendable {
     }
 
     package enum Requirement: String, Sendable {
+        case price
         case gpuMemory = "gpu_memory"
         case ramMemory = "ram_memory"
         case latency
     }
 
     package func verdict(_ request: MatchRequest) -> Verdict {
-        verdict(minGPUMemory: request.minGPUMemory, minRAM: request.minRAM, maxLatency: request.maxLatency)
+        verdict(maxPrice: request.maxPriceMicros, minGPUMemory: request.minGPUMemory, minRAM: request.minRAM, maxLatency: request.maxLatency)
     }
 
-    package func verdict(minGPUMemory: Int?, minRAM: Int?, maxLatency: Double?) -> Verdict {
+    /// In the order a miner's first failed requirement is counted: price, GPU memory, RAM, latency.
+    package func verdict(maxPrice: Int64? = nil, minGPUMemory: Int?, minRAM: Int?, maxLatency: Double?) -> Verdict {
         // Once one axis is a boundary, a later axis that fails them all fails them for various first reasons.
         var boundary = false
         func fail(_ requirement: Requirement) -> Verdict { boundary ? .failsVariously : .fails(requirement) }
+        if let ceiling = maxPrice {
+            // A tier holds prices lower <= p < upper.
+            guard price >= 0, Int64(Self.bounds(price).lower) <= ceiling else { return fail(.price) }
+            boundary = Int64(Self.bounds(price).upper - 1) > ceiling
+        }
         if let minimum = minGPUMemory {
             guard gpuMemory >= 0, Self.bounds(gpuMemory).upper > minimum else { return fail(.gpuMemory) }
             boundary = boundary || Self.bounds(gpuMemory).lower < minimum

@@ -14,6 +14,8 @@ package struct SLAPolicy: Sendable, Equatable {
     package var capacityAvailabilityPct: Double = 80
     /// How far back each pass looks.
     package var window: TimeInterval = 24 * 3_600
+    /// How long the hub must have watched a miner before judging its uptime; nil: one heartbeat TTL.
+    package var minObservation: TimeInterval?
 
     package init() {}
 

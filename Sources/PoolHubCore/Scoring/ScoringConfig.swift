@@ -20,17 +20,29 @@ package struct ScoringConfig: Sendable, Equatable {
         package var sum: Double { successRate + latency + availability + reputation }
     }
 
-    /// Miners with enough history are not matched while they fall short of these.
+    /// Miners with enough history are not matched while they fall short of these: crossing the success
+    /// rate or response time limit suspends a miner for a while, then puts it on probation (`Standing`).
     package struct Thresholds: Sendable, Equatable {
         package var minSuccessRate: Double
         /// ms; also the response time at which the latency term reaches 0.
         package var maxLatency: Double
         package var minAvailability: Double
+        /// The first suspension, s; a repeat within a day of the last one's end doubles it, up to the maximum.
+        package var suspensionSeconds: Double
+        package var maxSuspensionSeconds: Double
+        /// Results judged on their own after a suspension before the miner is in good standing again.
+        package var probationJobs: Int
 
-        package init(minSuccessRate: Double, maxLatency: Double, minAvailability: Double) {
+        package init(
+            minSuccessRate: Double, maxLatency: Double, minAvailability: Double, suspensionSeconds: Double = 1_800,
+            maxSuspensionSeconds: Double = 86_400, probationJobs: Int = 3
+        ) {
             self.minSuccessRate = minSuccessRate
             self.maxLatency = maxLatency
             self.minAvailability = minAvailability
+            self.suspensionSeconds = suspensionSeconds
+            self.maxSuspensionSeconds = maxSuspensionSeconds
+            self.probationJobs = probationJobs
         }
     }
 

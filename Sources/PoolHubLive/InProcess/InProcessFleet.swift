@@ -24,8 +24,11 @@ package final class InProcessFleet: LiveState {
         var expiries = ExpiryQueue()
         /// Miners that went offline, until storage takes them (`takeOfflineTransitions`).
         var wentOffline: [OfflineTransition] = []
-        var reservations: [ReservationID: Reservation] = [:]
-        var reservationByJob: [String: ReservationID] = [:]
+        /// The slot of the miner each reservation is on; the reservation itself is in that member's `leases`.
+        /// (A slot, not a copy: at 900,000 reservations a copy per entry cost 120 MB of dictionary storage.)
+        var reservations: [ReservationID: Int32] = [:]
+        /// The reservations each job holds: one, or a gang's (one per miner).
+        var reservationsByJob: [String: [ReservationID]] = [:]
         /// Breaks near-ties between candidates.
         var rng: SplitMix64
         /// Reservation ids.
@@ -48,8 +51,9 @@ package final class InProcessFleet: LiveState {
                 s.slots[member.miner.address] = Int32(i)
                 if let key = member.credential.lookup { s.slotsByKey[key] = Int32(i) }
             }
-            let entries = (0..<members.count).map { s.entry(Int32($0)) }
-            s.index = CandidateIndex(entries)
+            var regions = CandidateIndex()
+            let entries = (0..<members.count).map { s.entry(Int32($0), regions: &regions) }
+            s.index = CandidateIndex(entries, regions: regions.regionTable)
             for i in members.indices { s.schedule(Int32(i)) }
         }
     }
@@ -152,7 +156,8 @@ package final class InProcessFleet: LiveState {
     package func recordOutcome(of jobID: String, on address: MinerAddress, stats: MinerStats, at now: Date) {
         state.withLock { s in
             s.advance(to: now)
-            if let id = s.reservationByJob[jobID], s.reservations[id]?.address == address { s.forget(id) }
+            // Only this miner's slot: the other members of a gang hold theirs until their own results.
+            if let id = s.reservationsByJob[jobID]?.first(where: { s.reservation($0)?.address == address }) { s.forget(id) }
         }
         takeStats(stats, of: address, at: now)
     }
@@ -174,8 +179,8 @@ package final class InProcessFleet: LiveState {
         state.withLock { s in
             guard s.reservations[reservation.id] == nil, let slot = s.slots[reservation.address] else { return }
             s.members[Int(slot)].leases.append(reservation)
-            s.reservations[reservation.id] = reservation
-            if let jobID = reservation.jobID { s.reservationByJob[jobID] = reservation.id }
+            s.reservations[reservation.id] = slot
+            if let jobID = reservation.jobID { s.reservationsByJob[jobID, default: []].append(reservation.id) }
             s.reindex(slot)
         }
     }
@@ -215,7 +220,7 @@ package final class InProcessFleet: LiveState {
 
     /// The reservations still live at `now`, for writing them back to a shared state that lost them.
     package func liveReservations(at now: Date) -> [Reservation] {
-        state.withLock { s in s.reservations.values.filter { $0.isLive(at: now) } }
+        state.withLock { s in s.members.flatMap { $0.leases.filter { $0.isLive(at: now) } } }
     }
 
     /// The match answer for a miner, with a reservation taken elsewhere.
@@ -230,44 +235,60 @@ package final class InProcessFleet: LiveState {
             s.advance(to: now)
             let context = s.context(at: now)
             var request = request
-            var held: MatchedMiner?
-            if request.reserve, let jobID = request.jobID, let id = s.reservationByJob[jobID],
-                let existing = s.reservations[id], existing.isLive(at: now), let slot = s.slots[existing.address]
-            {
-                // An idempotent retry: the job keeps its slot; the rest of the list is fresh.
-                held = s.matched(slot, reservation: existing)
-                request.exclude.insert(existing.address)
-                request.limit -= 1
+            let gang = request.count
+            var held: [MatchedMiner] = []
+            if request.reserve, let jobID = request.jobID {
+                for id in s.reservationsByJob[jobID] ?? [] {
+                    guard let existing = s.reservation(id), existing.isLive(at: now), let slot = s.slots[existing.address] else { continue }
+                    held.append(s.matched(slot, reservation: existing))
+                }
+            }
+            if !held.isEmpty {
+                // An idempotent retry: the job keeps its slots; the rest of the list is fresh.
+                request.exclude.formUnion(held.map(\.address))
+                request.limit = request.listed - held.count
+                request.count = 1
             }
             var selection = MatchPipeline.Selection(slots: [], rejected: [:])
             if request.limit > 0 {
                 let excluded = Set(request.exclude.compactMap { s.slots[$0] })
+                let preferred = request.preferences.miners.compactMap { s.slots[$0] }
                 selection = pipeline.select(
-                    request, in: s.index, members: s.members, excluded: excluded, context: context, rng: &s.rng)
+                    request, in: s.index, members: s.members, excluded: excluded, preferred: preferred, context: context, rng: &s.rng)
             }
             let elsewhere = s.index.countNotServing(request.models)
             if elsewhere > 0 { selection.rejected["model", default: 0] += elsewhere }
             var miners = selection.slots.map { s.matched($0, reservation: nil) }
-            if let held {
-                miners.insert(held, at: 0)
-            } else if request.reserve, let first = selection.slots.first {
-                let reservation = s.reserve(first, jobID: request.jobID, at: now, ttl: ttl)
-                miners[0].reservation = reservation
+            var available: Int?
+            if held.isEmpty, gang > 1 {
+                // A gang: all of it or nothing.
+                available = min(miners.count, gang)
+                if miners.count < gang { miners = [] }
             }
-            if let held, let slot = s.slots[held.address], s.index.entry(slot)?.unmatchable == nil,
-                let n = selection.rejected["excluded"]
-            {
-                // The job's own miner was excluded only so that it is not listed twice.
-                selection.rejected["excluded"] = n > 1 ? n - 1 : nil
+            if held.isEmpty, request.reserve {
+                for k in miners.indices.prefix(gang) {
+                    miners[k].reservation = s.reserve(selection.slots[k], jobID: request.jobID, at: now, ttl: ttl)
+                }
             }
-            return MatchResult(miners: miners, rejected: selection.rejected)
+            if !held.isEmpty {
+                miners.insert(contentsOf: held, at: 0)
+                if gang > 1 { available = held.count }
+                // The job's own miners were excluded only so that they are not listed twice.
+                let listed = held.count { h in s.slots[h.address].flatMap { s.index.entry($0) }.map { $0.unmatchable == nil } ?? false }
+                if listed > 0, let n = selection.rejected["excluded"] { selection.rejected["excluded"] = n > listed ? n - listed : nil }
+            }
+            return MatchResult(miners: miners, rejected: selection.rejected, available: available)
         }
     }
 
     package func release(_ id: ReservationID, at now: Date) -> Reservation? {
         state.withLock { s in
             s.advance(to: now)
-            guard let reservation = s.reservations[id], reservation.isLive(at: now) else { return nil }
+            guard let reservation = s.reservation(id), reservation.isLive(at: now) else { return nil }
+            // A gang is released whole: every reservation of the job.
+            if let jobID = reservation.jobID {
+                for other in s.reservationsByJob[jobID] ?? [] where other != id { s.forget(other) }
+            }
             s.forget(id)
             return reservation
         }
@@ -329,10 +350,10 @@ package final class InProcessFleet: LiveState {
                 summary.totalSlots += m.miner.capabilities.maxConcurrentJobs
                 summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
             }
-            summary.activeReservations = s.reservations.values.reduce(0) { $0 + ($1.isLive(at: now) ? 1 : 0) }
+            summary.activeReservations = s.members.reduce(0) { $0 + ($1.isListed ? $1.reservedSlots(at: now) : 0) }
             summary.entries = [
                 "members": s.members.count, "credentials": s.slotsByKey.count, "reservations": s.reservations.count,
-                "reservations_by_job": s.reservationByJob.count, "leases": s.members.reduce(0) { $0 + $1.leases.count },
+                "reservations_by_job": s.reservationsByJob.count, "leases": s.members.reduce(0) { $0 + $1.leases.count },
             ]
             return summary
         }
@@ -359,15 +380,19 @@ extension InProcessFleet.State {
         if let key = new.lookup { slotsByKey[key] = slot }
     }
 
-    /// What the index should hold of member `slot` now: nil when it is not listed.
-    fileprivate func entry(_ slot: Int32) -> CandidateIndex.Entry? {
+    /// What the index should hold of member `slot` now, its region coded by `regions`: nil when it is not listed.
+    fileprivate func entry(_ slot: Int32, regions: inout CandidateIndex) -> CandidateIndex.Entry? {
         let context = context(at: now)
-        return members.withUnsafeBufferPointer { CandidateIndex.Entry($0, slot: slot, in: context) }
+        let region = regions.intern(members[Int(slot)].miner.region)
+        return members.withUnsafeBufferPointer { CandidateIndex.Entry($0, slot: slot, region: region, in: context) }
     }
 
     /// Files member `slot` again after anything about it changed, and schedules its next expiry.
     fileprivate mutating func reindex(_ slot: Int32) {
-        index.set(slot, entry(slot))
+        let context = context(at: now)
+        let region = index.intern(members[Int(slot)].miner.region)
+        let entry = members.withUnsafeBufferPointer { CandidateIndex.Entry($0, slot: slot, region: region, in: context) }
+        index.set(slot, entry)
         schedule(slot)
     }
 
@@ -402,7 +427,7 @@ extension InProcessFleet.State {
         let i = Int(slot)
         return MatchedMiner(
             address: members[i].miner.address, endpoint: members[i].miner.endpoint, score: members[i].card.score,
-            estimatedTimeMs: members[i].estimatedTimeMs, reservation: reservation)
+            estimatedTimeMs: members[i].estimatedTimeMs, price: members[i].miner.price, reservation: reservation)
     }
 
     fileprivate mutating func reserve(_ slot: Int32, jobID: String?, at now: Date, ttl: TimeInterval) -> Reservation {
@@ -411,16 +436,25 @@ extension InProcessFleet.State {
             id: ReservationID.random(using: &secure), address: members[i].miner.address, jobID: jobID,
             createdAt: now, expiresAt: now.addingTimeInterval(ttl))
         members[i].leases.append(reservation)
-        reservations[reservation.id] = reservation
-        if let jobID { reservationByJob[jobID] = reservation.id }
+        reservations[reservation.id] = slot
+        if let jobID { reservationsByJob[jobID, default: []].append(reservation.id) }
         reindex(slot)
         return reservation
     }
 
+    /// A reservation, read from the leases of the miner it is on.
+    fileprivate func reservation(_ id: ReservationID) -> Reservation? {
+        reservations[id].flatMap { slot in members[Int(slot)].leases.first { $0.id == id } }
+    }
+
     fileprivate mutating func forget(_ id: ReservationID, reindexing: Bool = true) {
-        guard let reservation = reservations.removeValue(forKey: id) else { return }
-        if let jobID = reservation.jobID, reservationByJob[jobID] == id { reservationByJob[jobID] = nil }
-        guard let slot = slots[reservation.address] else { return }
+        guard let slot = reservations.removeValue(forKey: id),
+            let reservation = members[Int(slot)].leases.first(where: { $0.id == id })
+        else { return }
+        if let jobID = reservation.jobID, var ids = reservationsByJob[jobID] {
+            ids.removeAll { $0 == id }
+            reservationsByJob[jobID] = ids.isEmpty ? nil : ids
+        }
         members[Int(slot)].leases.removeAll { $0.id == id }
         if reindexing { reindex(slot) }
     }

@@ -30,7 +30,8 @@ enum FleetEvent: Equatable, Sendable {
                 [
                     "stats", address.value, Wire.number(s.completed), Wire.number(s.failed), Wire.number(s.responseTimeSumMs),
                     Wire.number(s.responseTimeCount), Wire.time(s.decayedAt), String(s.jobsCompleted), String(s.jobsFailed),
-                    String(s.version),
+                    String(s.version), Wire.time(s.standing.suspendedUntil), Wire.number(s.standing.suspensionSeconds),
+                    String(s.standing.probationJobsLeft),
                 ]
             case .reserved(let r): ["reserved", r.id.description, Wire.record(of: r)]
             case .released(let id, let address): ["released", id.description, address.value]
@@ -66,15 +67,21 @@ enum FleetEvent: Equatable, Sendable {
                     available: f[1] == "1", currentLoad: load, gpuUtilization: Double(f[3]), temperature: Double(f[4]), lastHeartbeatAt: beat))
         case "stats":
             let f = rest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 9, let address = MinerAddress(f[0]), let completed = Double(f[1]), let failed = Double(f[2]),
-                let sum = Double(f[3]), let count = Double(f[4]), let decayedAt = Wire.date(f[5]), let done = Int(f[6]),
-                let lost = Int(f[7]), let version = Int(f[8])
+            // Nine fields from an instance older than standings (read as good standing), twelve since.
+            guard f.count == 9 || f.count == 12, let address = MinerAddress(f[0]), let completed = Double(f[1]),
+                let failed = Double(f[2]), let sum = Double(f[3]), let count = Double(f[4]), let decayedAt = Wire.date(f[5]),
+                let done = Int(f[6]), let lost = Int(f[7]), let version = Int(f[8])
             else { return nil }
+            var standing = Standing.good
+            if f.count == 12 {
+                guard let until = Wire.date(f[9]), let seconds = Double(f[10]), let left = Int(f[11]) else { return nil }
+                standing = Standing(suspendedUntil: until, suspensionSeconds: seconds, probationJobsLeft: left)
+            }
             event = .stats(
                 address,
                 MinerStats(
                     completed: completed, failed: failed, responseTimeSumMs: sum, responseTimeCount: count, decayedAt: decayedAt,
-                    jobsCompleted: done, jobsFailed: lost, version: version))
+                    jobsCompleted: done, jobsFailed: lost, version: version, standing: standing))
         default: event = nil
         }
         return event.map { (origin, $0) }

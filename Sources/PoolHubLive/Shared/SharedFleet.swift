@@ -114,6 +114,11 @@ package final class SharedFleet: LiveState {
         await announce([], .stats(address, stats))
     }
 
+    package func takeStats(_ stats: MinerStats, of address: MinerAddress, at now: Date) async {
+        local.takeStats(stats, of: address, at: now)
+        await announce([], .stats(address, stats))
+    }
+
     package func refreshScores(at now: Date) async {
         local.refreshScores(at: now)
         let cards = local.cards()
@@ -142,43 +147,61 @@ package final class SharedFleet: LiveState {
 
     package func match(_ request: MatchRequest, at now: Date) async throws(LiveStateError) -> MatchResult {
         guard request.reserve else { return local.match(request, at: now) }
+        let gang = request.count
         var probe = request
         probe.reserve = false
+        probe.count = 1
         // Spare candidates, for slots taken a moment ago (here or elsewhere) that this view has not
         // heard of yet; each round excludes those found full and offers twice as many.
-        probe.limit = request.limit + 8
+        probe.limit = request.listed + 8
         var refused = 0
+        var result = MatchResult(miners: [], rejected: [:])
+        var available = 0
         for _ in 0..<8 {
-            let result = local.match(probe, at: now)
-            let none = MatchResult(miners: [], rejected: Self.counting(refused, in: result.rejected))
-            guard !result.miners.isEmpty || request.jobID != nil else { return none }
+            result = local.match(probe, at: now)
+            available = min(gang, result.miners.count)
+            guard result.miners.count >= gang || request.jobID != nil else { break }
             switch try await claim(result.miners, for: request, at: now) {
-            case .held(let reservation):
-                local.mirror(reservation)
-                guard let held = local.matched(reservation.address, reservation: reservation) else { return none }
-                let rest = result.miners.filter { $0.address != reservation.address }.prefix(request.limit - 1)
-                return MatchResult(miners: [held] + rest, rejected: none.rejected)
-            case .claimed(let reservation):
-                local.mirror(reservation)
-                let first = result.miners.firstIndex { $0.address == reservation.address } ?? 0
-                var miners = Array(result.miners[first...].prefix(request.limit))
-                miners[0].reservation = reservation
-                return MatchResult(miners: miners, rejected: Self.counting(refused, in: result.rejected, passed: first))
+            case .held(let reservations):
+                var held: [MatchedMiner] = []
+                for reservation in reservations {
+                    local.mirror(reservation)
+                    if let miner = local.matched(reservation.address, reservation: reservation) { held.append(miner) }
+                }
+                let addresses = Set(reservations.map(\.address))
+                let rest = result.miners.filter { !addresses.contains($0.address) }.prefix(request.listed - held.count)
+                return MatchResult(
+                    miners: held + rest, rejected: Self.counting(refused, in: result.rejected), available: gang > 1 ? held.count : nil)
+            case .claimed(let reservations):
+                for reservation in reservations { local.mirror(reservation) }
+                let byAddress = Dictionary(reservations.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+                let last = result.miners.lastIndex { byAddress[$0.address] != nil } ?? 0
+                var gangMiners = result.miners[...last].filter { byAddress[$0.address] != nil }
+                for k in gangMiners.indices { gangMiners[k].reservation = byAddress[gangMiners[k].address] }
+                let miners = gangMiners + result.miners[(last + 1)...].prefix(request.listed - gangMiners.count)
+                // The candidates the claim went past were full.
+                let passed = last + 1 - gangMiners.count
+                return MatchResult(
+                    miners: miners, rejected: Self.counting(refused, in: result.rejected, passed: passed), available: gang > 1 ? gang : nil)
             case .stale:
                 // Write back what this instance holds (declaring the new epoch if it is the first to notice), then claim
                 // again: while the recovery window is open (other instances writing theirs back) that is refused too.
                 do { try await restoreEpoch() } catch { throw .unavailable("Redis lost its data; writing back reservations failed: \(error)") }
+                continue
             case .recovering(let ms):
                 throw .unavailable("Redis lost its data; the hub instances are writing back their reservations (\(ms) ms left)")
-            case .full:
-                guard !result.miners.isEmpty else { return none }
+            case .full(let addresses):
+                available = min(gang, result.miners.count - addresses.count)
+                guard result.miners.count >= gang else { break }
                 // This instance's view was behind (announcements still on their way): try the next ones.
-                refused += result.miners.count
-                probe.exclude.formUnion(result.miners.map(\.address))
+                refused += addresses.count
+                probe.exclude.formUnion(addresses)
                 probe.limit *= 2
+                continue
             }
+            break
         }
-        return MatchResult(miners: [], rejected: Self.counting(refused, in: local.match(probe, at: now).rejected))
+        return MatchResult(miners: [], rejected: Self.counting(refused, in: result.rejected), available: gang > 1 ? available : nil)
     }
 
     /// Candidates found full in Redis count as at capacity: `refused` ones that the retries excluded,
@@ -193,9 +216,12 @@ package final class SharedFleet: LiveState {
     }
 
     private enum Claim {
-        case held(Reservation)
-        case claimed(Reservation)
-        case full
+        /// The job already holds these (live) reservations.
+        case held([Reservation])
+        /// New reservations: one for each of the first `count` candidates with a free slot.
+        case claimed([Reservation])
+        /// Fewer than `count` candidates had a free slot: these were full (the others, if any, were not taken).
+        case full([MinerAddress])
         /// Redis's epoch is not ours: it lost its data, or another instance declared a new epoch first.
         case stale
         /// The instances are writing back their reservations; claims resume in `ms` milliseconds.
@@ -204,9 +230,10 @@ package final class SharedFleet: LiveState {
 
     private func claim(_ candidates: [MatchedMiner], for request: MatchRequest, at now: Date) async throws(LiveStateError) -> Claim {
         var arguments = [
-            namespace, origin, Wire.time(now), Wire.time(now.addingTimeInterval(local.policy.reservationTTL)),
-            ReservationID.random().description, request.jobID ?? "", epoch.withLock { $0 },
+            namespace, origin, Wire.time(now), Wire.time(now.addingTimeInterval(local.policy.reservationTTL)), request.jobID ?? "",
+            epoch.withLock { $0 }, String(request.count),
         ]
+        for _ in 0..<request.count { arguments.append(ReservationID.random().description) }
         for (candidate, capacity) in zip(candidates, local.capacity(of: candidates.map(\.address))) {
             // The reported load counts too: it covers the reservations of an instance that died while Redis was empty.
             arguments += [candidate.address.value, String(capacity.slots), String(capacity.load)]
@@ -220,16 +247,21 @@ package final class SharedFleet: LiveState {
         let parts = reply.array ?? []
         switch parts.first?.string {
         case "full":
-            return .full
+            return .full(parts.dropFirst().compactMap { $0.string.flatMap(MinerAddress.init) })
         case "stale":
             return .stale
         case "recovering":
             return .recovering(ms: parts.count == 2 ? parts[1].string.flatMap { Int($0) } ?? 1_000 : 1_000)
         case let kind? where kind == "held" || kind == "claimed":
-            guard parts.count == 3, let id = parts[1].string.flatMap(ReservationID.init), let record = parts[2].string,
-                let reservation = Wire.reservation(id, record: record)
-            else { break }
-            return kind == "held" ? .held(reservation) : .claimed(reservation)
+            var reservations: [Reservation] = []
+            for k in stride(from: 1, to: parts.count - 1, by: 2) {
+                guard let id = parts[k].string.flatMap(ReservationID.init), let record = parts[k + 1].string,
+                    let reservation = Wire.reservation(id, record: record)
+                else { throw .unavailable("unexpected reply to the slot claim: \(reply)") }
+                reservations.append(reservation)
+            }
+            guard !reservations.isEmpty, parts.count % 2 == 1 else { break }
+            return kind == "held" ? .held(reservations) : .claimed(reservations)
         default:
             break
         }
@@ -243,6 +275,8 @@ package final class SharedFleet: LiveState {
         } catch {
             throw .unavailable("\(error)")
         }
+        // The whole gang at once here, as the script freed it in Redis (the others hear it announced).
+        _ = local.release(id, at: now)
         local.forget(id)
         return reply.string.flatMap { Wire.reservation(id, record: $0) }
     }

@@ -50,11 +50,13 @@ package func backgroundServices(_ hub: Hub, logger: Logger) -> [any Service] {
     let scheduler = hub.scheduler
     let sla = hub.sla
     let heartbeats = hub.heartbeats
+    let review = hub.standingReview
     var services: [any Service] = [
         BackgroundLoop(name: "scheduler-lock") { await scheduler.run() },
         PeriodicTask(name: "score-refresh", interval: .seconds(hub.configuration.scoring.updateInterval), logger: logger) {
             guard scheduler.isHeld else { return }
             await live.refreshScores(at: clock.now())
+            try await review.run()
         },
         PeriodicTask(name: "sla-collection", interval: .seconds(hub.configuration.slaCollectionInterval), logger: logger) {
             guard scheduler.isHeld else { return }

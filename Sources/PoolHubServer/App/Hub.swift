@@ -50,7 +50,11 @@ package struct Hub: Sendable {
     var results: ResultRecorder {
         ResultRecorder(
             store: store, live: live, clock: clock, decay: configuration.scoring.decay,
-            pricing: UsagePricing(prices: configuration.billing.prices), defaultTenant: configuration.defaultTenant)
+            thresholds: configuration.scoring.thresholds, pricing: UsagePricing(prices: configuration.billing.prices),
+            defaultTenant: configuration.defaultTenant)
+    }
+    var standingReview: StandingReview {
+        StandingReview(store: store, live: live, clock: clock, thresholds: configuration.scoring.thresholds, logger: logger)
     }
     var planner: CapacityPlanner {
         CapacityPlanner(

@@ -117,6 +117,7 @@ package struct HubConfiguration: Sendable {
         c.sla.completionRatePct = try env.double("SLA_COMPLETION_RATE_THRESHOLD", 0...100) ?? c.sla.completionRatePct
         c.sla.capacityAvailabilityPct = try env.double("SLA_CAPACITY_THRESHOLD", 0...100) ?? c.sla.capacityAvailabilityPct
         c.sla.window = try env.double("SLA_WINDOW_HOURS", 0.1...8_760).map { $0 * 3_600 } ?? c.sla.window
+        c.sla.minObservation = try env.double("SLA_MIN_OBSERVATION_SECONDS", 0...8_760 * 3_600) ?? c.sla.minObservation
         c.slaCollectionInterval = try env.double("SLA_COLLECTION_INTERVAL_SECONDS", 1...86_400) ?? c.slaCollectionInterval
         c.slaRetention = try env.double("SLA_RETENTION_DAYS", 1...3_650).map { $0 * 86_400 } ?? c.slaRetention
         c.capacityForecastHours = try env.int("CAPACITY_FORECAST_HOURS", 1...8_760) ?? c.capacityForecastHours

@@ -33,6 +33,15 @@ package enum ScoringFile {
         if let v = try number("thresholds", "min_success_rate", 0...1) { config.thresholds.minSuccessRate = v }
         if let v = try number("thresholds", "max_latency", 1...86_400_000) { config.thresholds.maxLatency = v }
         if let v = try number("thresholds", "min_availability", 0...1) { config.thresholds.minAvailability = v }
+        if let v = try number("thresholds", "suspension_seconds", 1...31_536_000) { config.thresholds.suspensionSeconds = v }
+        if let v = try number("thresholds", "max_suspension_seconds", 1...31_536_000) { config.thresholds.maxSuspensionSeconds = v }
+        if let v = try number("thresholds", "probation_jobs", 1...1_000) {
+            guard v.rounded() == v else { throw ConfigurationError("\(file) [thresholds] probation_jobs", "must be a whole number") }
+            config.thresholds.probationJobs = Int(v)
+        }
+        guard config.thresholds.suspensionSeconds <= config.thresholds.maxSuspensionSeconds else {
+            throw ConfigurationError("\(file) [thresholds] suspension_seconds", "must not exceed max_suspension_seconds")
+        }
         guard abs(config.weights.sum - 1) < 1e-6 else {
             throw ConfigurationError("\(file) [weights]", "must add up to 1 (they add up to \(config.weights.sum))")
         }

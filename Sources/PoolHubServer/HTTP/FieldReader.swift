@@ -47,7 +47,8 @@ struct FieldReader {
             fail(key, "must be a string, not \(value.typeName)")
             return nil
         }
-        guard length.contains(s.count) else {
+        // Code points, as JSON Schema's minLength and maxLength count (not Swift's grapheme clusters).
+        guard length.contains(s.unicodeScalars.count) else {
             fail(key, "must be \(length.lowerBound)..\(length.upperBound) characters")
             return nil
         }
@@ -93,6 +94,24 @@ struct FieldReader {
         return value
     }
 
+    /// A price in USD per GPU hour: a decimal string of at most six decimals (whole micro-USD, as the matcher
+    /// compares prices), at most 1,000,000.
+    mutating func price(_ key: String, required: Bool = false) -> Decimal? {
+        let before = problems.count
+        guard let value = decimal(key, required: required) else { return nil }
+        let text = fields[key].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? ""
+        let parts = text.split(separator: ".", maxSplits: 1)
+        let whole = parts.first ?? ""
+        let decimals = parts.dropFirst().first ?? ""
+        // As openapi.yaml's pattern: up to six digits before the point and six after, or 1000000 itself.
+        let inRange = whole.count <= 6 || (whole == "1000000" && decimals.allSatisfy { $0 == "0" })
+        guard problems.count == before, decimals.count <= 6, inRange else {
+            fail(key, "must be a decimal string of at most six decimals, at most 1000000, such as \"0.50\"")
+            return nil
+        }
+        return value
+    }
+
     mutating func bool(_ key: String, required: Bool = false) -> Bool? {
         guard let value = value(key, required: required) else { return nil }
         guard case .bool(let b) = value else {
@@ -114,7 +133,7 @@ struct FieldReader {
         }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard case .string(let s) = item, length.contains(s.count) else {
+            guard case .string(let s) = item, length.contains(s.unicodeScalars.count) else {
                 fail("\(key)[\(i)]", "must be a string of \(length.lowerBound)..\(length.upperBound) characters")
                 continue
             }
@@ -132,7 +151,7 @@ struct FieldReader {
         }
         var out: [String: String] = [:]
         for (name, item) in entries {
-            guard case .string(let s) = item, length.contains(name.count), s.count <= length.upperBound else {
+            guard case .string(let s) = item, length.contains(name.unicodeScalars.count), s.unicodeScalars.count <= length.upperBound else {
                 fail("\(key).\(name)", "must be a string of at most \(length.upperBound) characters")
                 continue
             }

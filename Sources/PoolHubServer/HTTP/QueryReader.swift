@@ -21,7 +21,7 @@ struct QueryReader {
 
     mutating func text(_ name: String, length: ClosedRange<Int> = 1...128) -> String? {
         guard let value = raw(name) else { return nil }
-        guard length.contains(value.count) else {
+        guard length.contains(value.unicodeScalars.count) else {  // code points, as JSON Schema counts
             fail(name, "must be \(length.lowerBound)..\(length.upperBound) characters")
             return nil
         }

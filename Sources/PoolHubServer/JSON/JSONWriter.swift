@@ -102,6 +102,11 @@ struct JSONWriter {
         }
     }
 
+    mutating func null() {
+        separate()
+        bytes += "null".utf8
+    }
+
     private mutating func separate() {
         if !atStart { bytes.append(UInt8(ascii: ",")) }
         atStart = false

@@ -49,7 +49,7 @@ struct MinerController {
         let region = r.string("region", length: 1...64)
         let tags = r.stringMap("tags", maxEntries: 64, length: 1...256) ?? [:]
         let proto = r.string("proto", length: 1...32)
-        let price = r.decimal("price")
+        let price = r.price("price")
         let chainID = r.string("chain_id", length: 1...128)
         let wallet = r.string("wallet_address", length: 1...256)
         let rotate = r.bool("rotate_token") ?? false
@@ -91,7 +91,7 @@ struct MinerController {
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(context, opensWithKey: .coordinator, request)
-        return try JSONResponse.make(ScoreView(member))
+        return try JSONResponse.make(ScoreView(member, at: clock.now()))
     }
 
     @Sendable func deregister(_ request: Request, context: HubRequestContext) async throws -> Response {

@@ -11,6 +11,8 @@ struct ResultRecorder: Sendable {
     let live: any LiveState
     let clock: any HubClock
     let decay: Decay
+    /// Judge each result: crossing a limit suspends, probation follows.
+    let thresholds: ScoringConfig.Thresholds
     let pricing: UsagePricing
     let defaultTenant: String
 
@@ -18,7 +20,7 @@ struct ResultRecorder: Sendable {
     /// Its usage goes to `tenantID`, else the tenant the job was matched for, else the default tenant.
     func record(_ result: JobResult, tenantID: String? = nil) async throws -> Bool {
         let usage = ResultUsage(tenantID: tenantID, defaultTenant: defaultTenant, pricing: pricing)
-        switch try await store.recordResult(result, decay: decay, usage: usage) {
+        switch try await store.recordResult(result, decay: decay, thresholds: thresholds, usage: usage) {
         case .recorded(let stats):
             await live.recordOutcome(of: result.jobID, on: result.address, stats: stats, at: clock.now())
             return true

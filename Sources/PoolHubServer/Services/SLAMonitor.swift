@@ -69,9 +69,11 @@ final class SLAMonitor: Sendable {
         var responseTimes: [MinerAddress: ResponseTimeSummary] = [:]
         for member in members {
             let address = member.miner.address
-            // A miner is judged only over the time it has been registered.
-            let since = max(window.start, member.miner.registeredAt)
-            if since < now, let uptime = (spells[address] ?? OnlineSpells()).uptimePct(over: DateInterval(start: since, end: now)) {
+            // A miner is judged only over what the hub saw of it, and only once it has watched long enough.
+            if let uptime = (spells[address] ?? OnlineSpells()).observedUptimePct(
+                over: window, registeredAt: member.miner.registeredAt, seenBefore: member.status != nil,
+                minObservation: policy.minObservation ?? heartbeat.ttl)
+            {
                 samples.append(policy.sample(.uptime, of: address, value: uptime, at: now))
             }
             let done = jobs[address] ?? JobWindow()

@@ -4,7 +4,8 @@ import Foundation
 import PoolHubCore
 
 /// The match answer of API.md:
-/// `{"match_id", "job_id", "miners": [{"address", "endpoint", "score", "estimated_time", "reservation": {"id", "expires_at"}}], "rejected"}`.
+/// `{"match_id", "job_id", "miners": [{"address", "endpoint", "score", "estimated_time", "price", "reservation": {"id", "expires_at"}}],
+/// "available", "rejected"}` (`available` for a gang only).
 enum MatchView {
     static func json(_ result: MatchResult, jobID: String?) -> [UInt8] {
         var w = JSONWriter()
@@ -27,6 +28,8 @@ enum MatchView {
                         w.number(miner.score)
                         w.key("estimated_time")
                         w.number(Int(miner.estimatedTimeMs.rounded()))
+                        w.key("price")
+                        if let price = miner.price { w.string(price.description) } else { w.null() }
                         if let reservation = miner.reservation {
                             w.key("reservation")
                             w.object { w in
@@ -38,6 +41,10 @@ enum MatchView {
                         }
                     }
                 }
+            }
+            if let available = result.available {
+                w.key("available")
+                w.number(available)
             }
             w.key("rejected")
             w.object { w in

@@ -47,6 +47,8 @@ struct MinerView: Encodable {
     var cordoned: Bool
     var cordonedAt: Date?
     var status: Status
+    /// Good, suspended after crossing a `[thresholds]` limit, or on probation.
+    var standing: StandingView
     var score: Double
     var stats: Stats
     /// Only in the answer that issued it.
@@ -75,6 +77,7 @@ struct MinerView: Encodable {
             available: m.status?.available ?? false, currentLoad: m.status?.currentLoad ?? 0, reserved: m.reservedSlots(at: now),
             gpuUtilization: m.status?.gpuUtilization, temperature: m.status?.temperature,
             lastHeartbeatAt: m.status?.lastHeartbeatAt)
+        standing = StandingView(m.stats.standing, at: now)
         score = m.score
         stats = Stats(
             jobsCompleted: m.stats.jobsCompleted, jobsFailed: m.stats.jobsFailed, successRate: m.stats.observedSuccessRate,

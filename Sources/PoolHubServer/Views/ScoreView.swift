@@ -29,14 +29,17 @@ struct ScoreView: Encodable {
     var score: Double
     var maxScore: Double
     var updatedAt: Date
+    /// A suspended miner keeps its score but is not matched; one on probation ranks after every miner in good standing.
+    var standing: StandingView
     var components: Components
 
-    init(_ m: FleetMember) {
+    init(_ m: FleetMember, at now: Date) {
         let card = m.card
         address = m.miner.address.value
         score = card.score
         maxScore = card.maxScore
         updatedAt = card.computedAt
+        standing = StandingView(m.stats.standing, at: now)
         components = Components(
             successRate: Component(card.successRate),
             latency: Component(card.latency, avgResponseTimeMs: card.expectedResponseTimeMs),

@@ -65,7 +65,11 @@ extension PostgresHubStore {
             responseTimeSumMs: try row["response_time_sum_ms"].decode(Double.self),
             responseTimeCount: try row["response_time_count"].decode(Double.self),
             decayedAt: try requiredDate(row, "decayed_at"), jobsCompleted: try row["jobs_completed"].decode(Int.self),
-            jobsFailed: try row["jobs_failed"].decode(Int.self), version: try row["version"].decode(Int.self))
+            jobsFailed: try row["jobs_failed"].decode(Int.self), version: try row["version"].decode(Int.self),
+            standing: StoredStanding.standing(
+                suspendedUntil: try row["suspended_until"].decode(Double?.self),
+                suspensionSeconds: try row["suspension_seconds"].decode(Double.self),
+                probationJobsLeft: try row["probation_jobs_left"].decode(Int.self)))
     }
 
     static func storedMiner(_ postgresRow: PostgresRow) throws -> StoredMiner {

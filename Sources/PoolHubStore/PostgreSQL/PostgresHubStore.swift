@@ -199,7 +199,9 @@ package final class PostgresHubStore: HubStore, Service {
         }
     }
 
-    package func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
+    package func recordResult(
+        _ result: JobResult, decay: Decay, thresholds: ScoringConfig.Thresholds?, usage: ResultUsage?
+    ) async throws -> ResultRecording {
         try await withTransaction { connection in
             // The row lock orders every result of one miner, so no two read the same stats and lose an update.
             guard
@@ -225,17 +227,38 @@ package final class PostgresHubStore: HubStore, Service {
                 let existing = try Self.jobResult(row)
                 return existing.isSameReport(as: result) ? .duplicate(existing) : .conflict(existing)
             }
-            let s = try Self.stats(PostgresRandomAccessRow(statsRow)).recording(result, decay: decay)
+            let s = try Self.stats(PostgresRandomAccessRow(statsRow)).recording(result, decay: decay, judgedBy: thresholds)
+            let suspendedUntil = StoredStanding.suspendedUntil(s.standing)
             try await connection.query(
                 """
                 UPDATE miner_stats SET completed = \(s.completed), failed = \(s.failed),
                     response_time_sum_ms = \(s.responseTimeSumMs), response_time_count = \(s.responseTimeCount),
                     decayed_at = \(s.decayedAt.timeIntervalSince1970), jobs_completed = \(s.jobsCompleted),
-                    jobs_failed = \(s.jobsFailed), version = \(s.version)
+                    jobs_failed = \(s.jobsFailed), version = \(s.version), suspended_until = \(suspendedUntil),
+                    suspension_seconds = \(s.standing.suspensionSeconds), probation_jobs_left = \(s.standing.probationJobsLeft)
                 WHERE address = \(result.address.value)
                 """, logger: self.logger)
             if let usage { try await self.recordUsage(of: result, usage, on: connection) }
             return .recorded(s)
+        }
+    }
+
+    package func reviewStanding(_ address: MinerAddress, thresholds: ScoringConfig.Thresholds, at now: Date) async throws -> MinerStats? {
+        try await withTransaction { connection in
+            guard
+                let row = try await connection.query(
+                    "SELECT * FROM miner_stats WHERE address = \(address.value) FOR UPDATE", logger: self.logger
+                ).collect().first,
+                let s = try Self.stats(PostgresRandomAccessRow(row)).reviewed(by: thresholds, at: now)
+            else { return nil }
+            let suspendedUntil = StoredStanding.suspendedUntil(s.standing)
+            try await connection.query(
+                """
+                UPDATE miner_stats SET version = \(s.version), suspended_until = \(suspendedUntil),
+                    suspension_seconds = \(s.standing.suspensionSeconds), probation_jobs_left = \(s.standing.probationJobsLeft)
+                WHERE address = \(address.value)
+                """, logger: self.logger)
+            return s
         }
     }
 

@@ -136,7 +136,9 @@ package final class SQLiteHubStore: HubStore {
         }
     }
 
-    package func recordResult(_ result: JobResult, decay: Decay, usage: ResultUsage?) async throws -> ResultRecording {
+    package func recordResult(
+        _ result: JobResult, decay: Decay, thresholds: ScoringConfig.Thresholds?, usage: ResultUsage?
+    ) async throws -> ResultRecording {
         try await pool.write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM job_results WHERE job_id = ? AND address = ?",
@@ -149,7 +151,7 @@ package final class SQLiteHubStore: HubStore {
                 let statsRow = try Row.fetchOne(
                     db, sql: "SELECT * FROM miner_stats WHERE address = ?", arguments: [result.address.value])
             else { return .unknownMiner }
-            let stats = Self.stats(statsRow).recording(result, decay: decay)
+            let stats = Self.stats(statsRow).recording(result, decay: decay, judgedBy: thresholds)
             try db.execute(
                 sql: """
                     INSERT INTO job_results (job_id, address, status, response_time_ms, gpu_seconds, error, reported_at)
@@ -162,11 +164,26 @@ package final class SQLiteHubStore: HubStore {
             try db.execute(
                 sql: """
                     UPDATE miner_stats SET completed = ?2, failed = ?3, response_time_sum_ms = ?4, response_time_count = ?5,
-                        decayed_at = ?6, jobs_completed = ?7, jobs_failed = ?8, version = ?9
+                        decayed_at = ?6, jobs_completed = ?7, jobs_failed = ?8, version = ?9, suspended_until = ?10,
+                        suspension_seconds = ?11, probation_jobs_left = ?12
                     WHERE address = ?1
-                    """, arguments: Self.statsArguments(stats, of: result.address))
+                    """, arguments: Self.statsArguments(stats, of: result.address) + Self.standingArguments(stats.standing))
             if let usage { try Self.recordUsage(of: result, usage, in: db) }
             return .recorded(stats)
+        }
+    }
+
+    package func reviewStanding(_ address: MinerAddress, thresholds: ScoringConfig.Thresholds, at now: Date) async throws -> MinerStats? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM miner_stats WHERE address = ?", arguments: [address.value]),
+                let stats = Self.stats(row).reviewed(by: thresholds, at: now)
+            else { return nil }
+            try db.execute(
+                sql: """
+                    UPDATE miner_stats SET version = ?2, suspended_until = ?3, suspension_seconds = ?4, probation_jobs_left = ?5
+                    WHERE address = ?1
+                    """, arguments: [address.value, stats.version] + Self.standingArguments(stats.standing))
+            return stats
         }
     }
 
@@ -196,6 +213,10 @@ extension SQLiteHubStore {
         ]
     }
 
+    private static func standingArguments(_ s: Standing) -> StatementArguments {
+        [StoredStanding.suspendedUntil(s), s.suspensionSeconds, s.probationJobsLeft]
+    }
+
     private static func date(_ row: Row, _ column: String) -> Date? {
         (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
     }
@@ -204,7 +225,10 @@ extension SQLiteHubStore {
         MinerStats(
             completed: row["completed"], failed: row["failed"], responseTimeSumMs: row["response_time_sum_ms"],
             responseTimeCount: row["response_time_count"], decayedAt: date(row, "decayed_at")!,
-            jobsCompleted: row["jobs_completed"], jobsFailed: row["jobs_failed"], version: row["version"])
+            jobsCompleted: row["jobs_completed"], jobsFailed: row["jobs_failed"], version: row["version"],
+            standing: StoredStanding.standing(
+                suspendedUntil: row["suspended_until"], suspensionSeconds: row["suspension_seconds"],
+                probationJobsLeft: row["probation_jobs_left"]))
     }
 
     private static func storedMiner(_ row: Row) throws -> StoredMiner {

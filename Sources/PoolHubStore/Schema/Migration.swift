@@ -261,7 +261,20 @@ package struct Migration: Sendable {
             sqlite: ["ALTER TABLE miners ADD COLUMN cordoned_at REAL"],
             postgres: ["ALTER TABLE miners ADD COLUMN cordoned_at DOUBLE PRECISION"]
         ),
+        Migration(
+            version: 6, name: "miner standing: suspension and probation, stored with the statistics that judge it",
+            sqlite: standingColumns(integer: "INTEGER", real: "REAL"),
+            postgres: standingColumns(integer: "BIGINT", real: "DOUBLE PRECISION")
+        ),
     ]
+
+    /// NULL `suspended_until`: never suspended. Kept in `miner_stats`, whose row lock orders a miner's results.
+    private static func standingColumns(integer: String, real: String) -> [String] {
+        [
+            "suspended_until \(real)", "suspension_seconds \(real) NOT NULL DEFAULT 0",
+            "probation_jobs_left \(integer) NOT NULL DEFAULT 0",
+        ].map { "ALTER TABLE miner_stats ADD COLUMN " + $0 }
+    }
 
     /// The same columns in both dialects; `price` is a decimal string, never a float.
     private static func offerColumns(integer: String, bytes: String) -> [String] {

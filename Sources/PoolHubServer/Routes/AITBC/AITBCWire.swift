@@ -23,7 +23,7 @@ enum AITBCWire {
         let cpuCores = r.int("cpu_cores", range: 0...100_000)
         let ram = r.number("ram_gb", range: 0...Double(MinerController.maxRAMMemory / 1024))
         let maxParallel = r.int("max_parallel", range: 1...1024) ?? 1
-        let price = r.decimal("base_price") ?? Decimal(string: "0.01", locale: Locale(identifier: "en_US_POSIX"))
+        let price = r.price("base_price") ?? Decimal(string: "0.01", locale: Locale(identifier: "en_US_POSIX"))
         let tags = r.stringMap("tags", maxEntries: 64, length: 1...256) ?? [:]
         let capabilities = r.strings("capabilities", count: 0...64, length: 1...128) ?? []
         let region = r.string("region", length: 1...64)
@@ -68,7 +68,7 @@ enum AITBCWire {
 
     /// `POST /v1/match`: a non-reserving match (AITBC coordinators never report results here, so a
     /// reservation would only block the miner until it expired). `capabilities_any` is any one of them;
-    /// `hints.region` is checked but not applied (the pipeline has no region term).
+    /// `hints.region` is a preference (`preferences.regions`): among near-equal scores, miners there first.
     static func match(_ body: JSONValue, tenantID: String) throws -> MatchRequest {
         var r = FieldReader(body)
         let jobID = r.string("job_id", required: true, length: 1...256)
@@ -78,12 +78,12 @@ enum AITBCWire {
                 q.strings("capabilities_any", count: 0...64, length: 1...128) ?? []
             )
         }
-        _ = r.nested("hints") { h in h.string("region", length: 1...64) }
+        let region = r.nested("hints") { h in h.string("region", length: 1...64) }
         let topK = r.int("top_k", range: 1...50) ?? 1
         try r.validate()
         return MatchRequest(
             models: MinerController.unique(requirements?.models ?? []), minGPUMemory: requirements?.vram, minRAM: requirements?.ram,
-            jobID: jobID, tenantID: tenantID, limit: topK, reserve: false)
+            jobID: jobID, tenantID: tenantID, limit: topK, reserve: false, preferences: MatchPreferences(regions: region.map { [$0] } ?? []))
     }
 
     /// GiB → MiB; 0 (or nothing) is unknown.
