@@ -21,6 +21,15 @@ final class HubMetrics: Sendable {
     private let slaGauges = Mutex<[UInt8]>([])
     private let billingSyncErrors: Counter
     private let outboxPending: Gauge
+    /// `poolhub_api_requests_total` by method, route and status, kept once made: the registry's lookup by
+    /// labels costs more than the rest of counting a request.
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
 
     init() {
         matched = registry.makeCounter(name: "poolhub_jobs_matched_total", help: "Match requests answered with at least one miner")
@@ -76,10 +85,17 @@ final class HubMetrics: Sendable {
     var heartbeatsReceived: Int { heartbeatCount.load(ordering: .relaxed) }
 
     func recordRequest(method: String, route: String, status: Int) {
-        registry.makeCounter(
-            name: "poolhub_api_requests_total", labels: [("method", method), ("route", route), ("status", String(status))],
-            help: "HTTP requests by method, route template and status"
-        ).increment()
+        let key = RequestKey(method: method, route: route, status: status)
+        let counter =
+            requestCounters.withLock { $0[key] }
+            ?? {
+                let made = registry.makeCounter(
+                    name: "poolhub_api_requests_total", labels: [("method", method), ("route", route), ("status", String(status))],
+                    help: "HTTP requests by method, route template and status")
+                requestCounters.withLock { $0[key] = made }
+                return made
+            }()
+        counter.increment()
     }
 
     /// Keeps the pass's measurements as gauges and counts the violations it opened. The gauges are in base
