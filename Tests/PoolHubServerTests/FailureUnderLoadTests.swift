@@ -331,6 +331,7 @@ extension ProcessSuites {
                         "/api/v1/miners/register",
                         #"{"address": "0xnew", "endpoint": "http://n.example.com", "capabilities": {"models": ["x"], "max_concurrent_jobs": 1}}"#, nil
                     ),
+                    // A heartbeat that changes availability is a transition, stored at once (a plain one is not: below).
                     ("/api/v1/miners/\(fleet[0].address)/status", #"{"available": false}"#, fleet[0].token),
                     ("/api/v1/jobs/j-outage/result", #"{"address": "\#(fleet[0].address)", "status": "failed"}"#, nil),
                 ]
@@ -339,7 +340,7 @@ extension ProcessSuites {
                         let started = ContinuousClock.now
                         let answer = try await hub.send(.POST, write.path, json: write.body, token: write.token)
                         let took = ContinuousClock.now - started
-                        #expect(answer.status == 503, "\(write.path)")
+                        #expect(answer.status == 503, "\(write.path) on \(hub.url)")
                         #expect(answer.headers.first(name: "Retry-After") != nil, "\(write.path)")
                         #expect(took < .seconds(9), "\(write.path) took \(took)")
                     }
