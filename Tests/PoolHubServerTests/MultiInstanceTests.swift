@@ -29,6 +29,22 @@ extension ProcessSuites {
             return try #require(r.json["token"] as? String)
         }
 
+        /// 100 miners `0x0000`…`0x0063`, each registered through one instance and heartbeating through the other,
+        /// once both instances see all of them online.
+        func hundredMinersOnline(on hubs: [HubProcess], slots: Int) async throws {
+            for i in 0..<100 {
+                let address = String(format: "0x%04x", i)
+                let token = try await register(address, on: hubs[i % 2], slots: slots)
+                #expect(try await hubs[(i + 1) % 2].send(.POST, "/api/v1/miners/\(address)/status", json: "{}", token: token).status == 200)
+            }
+            let everyone = await eventually(within: .seconds(10)) {
+                let a = try? await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+                let b = try? await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
+                return a?["online"] == 100 && b?["online"] == 100
+            }
+            #expect(everyone, "both instances should see all 100 miners online")
+        }
+
         func matchedAddresses(on hub: HubProcess, reserve: Bool = false, limit: Int = 10) async throws -> [String] {
             let body = #"{"job_type": "inference", "model": "llama3.2", "reserve": \#(reserve), "limit": \#(limit)}"#
             let r = try await hub.send(.POST, "/api/v1/match", json: body)
@@ -109,17 +125,7 @@ extension ProcessSuites {
         @Test func concurrentReservingMatchesOverTwoInstancesNeverOverbook() async throws {
             let hubs = try await cluster()
             defer { hubs.forEach { $0.stop() } }
-            for i in 0..<100 {
-                let address = String(format: "0x%04x", i)
-                let token = try await register(address, on: hubs[i % 2])
-                #expect(try await hubs[(i + 1) % 2].send(.POST, "/api/v1/miners/\(address)/status", json: "{}", token: token).status == 200)
-            }
-            let everyone = await eventually(within: .seconds(10)) {
-                let a = try? await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
-                let b = try? await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
-                return a?["online"] == 100 && b?["online"] == 100
-            }
-            #expect(everyone, "both instances should see all 100 miners online")
+            try await hundredMinersOnline(on: hubs, slots: 4)
 
             let reserved = try await withThrowingTaskGroup(of: String?.self) { group in
                 for i in 0..<2_000 {
@@ -150,17 +156,7 @@ extension ProcessSuites {
         @Test func concurrentGangsOverTwoInstancesNeverOverbookNorLeaveAPartialGang() async throws {
             let hubs = try await cluster()
             defer { hubs.forEach { $0.stop() } }
-            for i in 0..<100 {
-                let address = String(format: "0x%04x", i)
-                let token = try await register(address, on: hubs[i % 2], slots: 2)
-                #expect(try await hubs[(i + 1) % 2].send(.POST, "/api/v1/miners/\(address)/status", json: "{}", token: token).status == 200)
-            }
-            let everyone = await eventually(within: .seconds(10)) {
-                let a = try? await hubs[0].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
-                let b = try? await hubs[1].send(.GET, "/api/v1/status").json["miners"] as? [String: Int]
-                return a?["online"] == 100 && b?["online"] == 100
-            }
-            #expect(everyone, "both instances should see all 100 miners online")
+            try await hundredMinersOnline(on: hubs, slots: 2)
 
             struct Gang: Sendable {
                 var job: String

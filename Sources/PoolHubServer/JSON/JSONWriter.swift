@@ -51,7 +51,7 @@ struct JSONWriter {
 
     mutating func bool(_ value: Bool) {
         separate()
-        bytes += Array((value ? "true" : "false").utf8)
+        bytes += (value ? "true" : "false").utf8
     }
 
     mutating func number(_ value: Int) {
