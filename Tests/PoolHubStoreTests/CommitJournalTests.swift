@@ -41,6 +41,19 @@ import Testing
         #expect(Self.text(try CommitJournal(path: path).recover(storedThrough: 3)) == ["e"])
     }
 
+    @Test func aFullSegmentTakesNoMoreAppendsUntilTheNextSeal() throws {
+        let path = try Self.path()
+        let journal = CommitJournal(path: path, capacity: 64)  // 32 bytes of header, under 32 of lines
+        try journal.start(after: 7)
+        #expect(journal.append(Self.lines("0123456789")))
+        #expect(journal.append(Self.lines("0123456789")))
+        #expect(journal.append(Self.lines("0123456789")) == false)  // the caller waits for the store instead
+        #expect(journal.seal() == 8)
+        #expect(journal.append(Self.lines("abc")))
+        #expect(Self.text(try CommitJournal(path: path).recover(storedThrough: 7)) == ["0123456789", "0123456789", "abc"])
+        #expect(Self.text(try CommitJournal(path: path).recover(storedThrough: 8)) == ["abc"])
+    }
+
     @Test func aMissingJournalRecoversNothing() throws {
         let recovery = try CommitJournal(path: Self.path()).recover(storedThrough: 0)
         #expect(recovery.lines.isEmpty)
