@@ -165,11 +165,8 @@ package struct UsageSummary: Sendable, Equatable {
 /// Durable usage for billing and its outbox to the coordinator. Job usage is written by
 /// `HubStore.recordResult` in the result's own transaction; match requests arrive here in counts.
 package protocol UsageStore: Sendable {
-    /// Adds counted match requests and remembers job tenants (a job keeps the first tenant it was matched for), in one
-    /// transaction; with `journalSegment`, records in it that the journal segment holding them is stored.
-    func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant], journalSegment: Int64?) async throws
-    /// The highest journal segment whose match counts are stored (0: none).
-    func storedJournalSegment() async throws -> Int64
+    /// Adds counted match requests and remembers job tenants (a job keeps the first tenant it was matched for), in one transaction.
+    func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws
     /// Turns the counted, not yet recorded match requests of windows that ended by `cutoff` into pending
     /// usage records (calls counted late into a recorded window get a record of their own); returns how many records.
     @discardableResult func recordAPICalls(endedBy cutoff: Date, pricing: UsagePricing, at now: Date) async throws -> Int
@@ -186,11 +183,4 @@ package protocol UsageStore: Sendable {
     func pendingUsageCount() async throws -> Int
     /// Forgets the tenants of jobs matched before `date` (their results, if any still come, go to the default tenant).
     func forgetJobTenants(matchedBefore date: Date) async throws
-}
-
-extension UsageStore {
-    /// Adds counted match requests that no journal holds.
-    package func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws {
-        try await addAPICalls(counts, jobTenants: jobTenants, journalSegment: nil)
-    }
 }

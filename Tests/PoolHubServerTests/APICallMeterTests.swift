@@ -17,12 +17,11 @@ final class FlakyUsageStore: UsageStore {
 
     struct Outage: Error {}
 
-    func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant], journalSegment: Int64?) async throws {
+    func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws {
         attempts.add(1, ordering: .relaxed)
         if failing.load(ordering: .relaxed) { throw Outage() }
-        try await store.addAPICalls(counts, jobTenants: jobTenants, journalSegment: journalSegment)
+        try await store.addAPICalls(counts, jobTenants: jobTenants)
     }
-    func storedJournalSegment() async throws -> Int64 { try await store.storedJournalSegment() }
     func recordAPICalls(endedBy cutoff: Date, pricing: UsagePricing, at now: Date) async throws -> Int {
         try await store.recordAPICalls(endedBy: cutoff, pricing: pricing, at: now)
     }
@@ -53,14 +52,13 @@ final class StallingUsageStore: UsageStore {
         }) { write.resume() }
     }
 
-    func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant], journalSegment: Int64?) async throws {
+    func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws {
         await withCheckedContinuation { write in
             held.withLock { $0.append(write) }
             started.add(1, ordering: .relaxed)
         }
-        try await store.addAPICalls(counts, jobTenants: jobTenants, journalSegment: journalSegment)
+        try await store.addAPICalls(counts, jobTenants: jobTenants)
     }
-    func storedJournalSegment() async throws -> Int64 { try await store.storedJournalSegment() }
     func recordAPICalls(endedBy cutoff: Date, pricing: UsagePricing, at now: Date) async throws -> Int {
         try await store.recordAPICalls(endedBy: cutoff, pricing: pricing, at: now)
     }
@@ -176,104 +174,5 @@ final class Tally: Sendable {
             result, decay: Decay(dailyFactor: 0.95),
             usage: ResultUsage(tenantID: nil, defaultTenant: "default", pricing: UsagePricing(prices: .standard)))
         #expect(try await sqlite.usageEntries(UsageFilter(), limit: 10).map(\.record.tenantID) == ["acme"])
-    }
-}
-
-@Suite(.timeLimit(.minutes(1))) struct APICallJournalTests {
-    static func journal(beside sqlite: SQLiteHubStore) -> CommitJournal {
-        CommitJournal(path: FileManager.default.temporaryDirectory.appendingPathComponent("poolhub-calls-\(UUID().uuidString)").path)
-    }
-
-    static func calls(_ sqlite: SQLiteHubStore, tenant: String? = nil) async throws -> Int64 {
-        try await sqlite.usageSummary(UsageFilter(tenantID: tenant), rejectedLimit: 0).unrecordedAPICalls
-    }
-
-    @Test func aJournaledCountIsAnsweredBeforeItsWriteAndAKillLosesNone() async throws {
-        let sqlite = try await APICallMeterTests.sqlite()
-        let store = StallingUsageStore(sqlite)
-        let journal = Self.journal(beside: sqlite)
-        let clock = ManualClock(t0)
-        let meter = APICallMeter(
-            store: store, window: 3_600, defaultTenant: "default", journal: journal, clock: clock, logger: APICallMeterTests.quietLogger)
-        try await meter.recover()
-
-        // The write never ends and the clock never moves: each count is answered anyway, none waits.
-        await meter.count(tenant: "acme", jobID: "job-1", at: t0)
-        await meter.count(tenant: nil, jobID: nil, at: t0)
-        await meter.count(tenant: "acme", jobID: nil, at: t0.addingTimeInterval(3_600))
-        #expect(meter.waiting == 0)
-        #expect(await eventually { store.started.load(ordering: .relaxed) == 1 })
-        #expect(try await Self.calls(sqlite) == 0)
-
-        // Killed here: the next process stores what was answered, once, and the tenant of job-1.
-        let next = APICallMeter(
-            store: sqlite, window: 3_600, defaultTenant: "default", journal: CommitJournal(path: journal.path), clock: clock,
-            logger: APICallMeterTests.quietLogger)
-        try await next.recover()
-        #expect(try await Self.calls(sqlite) == 3)
-        #expect(try await Self.calls(sqlite, tenant: "acme") == 2)
-        _ = try await sqlite.insertMiner(
-            Miner(
-                address: MinerAddress("0xabc")!, endpoint: "http://m",
-                capabilities: MinerCapabilities(models: ["x"], gpuMemory: nil, maxConcurrentJobs: 1),
-                stake: 0, registeredAt: t0), credential: MinerCredential(salt: [], digest: []), stats: MinerStats(decayedAt: t0))
-        _ = try await sqlite.recordResult(
-            JobResult(
-                jobID: "job-1", address: MinerAddress("0xabc")!, outcome: .completed, responseTimeMs: nil, gpuSeconds: 36, error: nil,
-                reportedAt: t0),
-            decay: Decay(dailyFactor: 0.95), usage: ResultUsage(tenantID: nil, defaultTenant: "default", pricing: UsagePricing(prices: .standard)))
-        #expect(try await sqlite.usageEntries(UsageFilter(), limit: 10).map(\.record.tenantID) == ["acme"])
-
-        // And a third start finds nothing more to store: the recovery marked its segments stored with the counts.
-        try await APICallMeter(
-            store: sqlite, window: 3_600, defaultTenant: "default", journal: CommitJournal(path: journal.path), clock: clock,
-            logger: APICallMeterTests.quietLogger
-        ).recover()
-        #expect(try await Self.calls(sqlite) == 3)
-    }
-
-    @Test func storedCountsAreNotReplayedAndAnOutageIsRetriedAsItWasJournaled() async throws {
-        let sqlite = try await APICallMeterTests.sqlite()
-        let store = FlakyUsageStore(sqlite)
-        let journal = Self.journal(beside: sqlite)
-        let clock = ManualClock(t0)
-        let meter = APICallMeter(
-            store: store, window: 3_600, defaultTenant: "default", journal: journal, clock: clock, logger: APICallMeterTests.quietLogger)
-        try await meter.recover()
-
-        // Storage is down: counts are answered at once from the journal, none waits.
-        for i in 0..<40 { await meter.count(tenant: i % 4 == 0 ? "acme" : nil, jobID: nil, at: t0) }
-        #expect(meter.waiting == 0)
-        #expect(await eventually { store.attempts.load(ordering: .relaxed) == 1 && clock.sleepers == 1 })
-
-        // Back: the failed batch is written again, then the counts that came meanwhile; all once.
-        store.failing.store(false, ordering: .relaxed)
-        for _ in 0..<10 { await meter.count(tenant: "acme", jobID: nil, at: t0) }
-        clock.advance(by: 1)
-        #expect(await eventually(within: .seconds(30)) { (try? await Self.calls(sqlite)) == 50 })
-        #expect(try await Self.calls(sqlite, tenant: "acme") == 20)
-        #expect(try await sqlite.storedJournalSegment() >= 2)
-
-        // A restart finds everything stored: nothing is counted twice.
-        try await APICallMeter(
-            store: sqlite, window: 3_600, defaultTenant: "default", journal: CommitJournal(path: journal.path), clock: clock,
-            logger: APICallMeterTests.quietLogger
-        ).recover()
-        #expect(try await Self.calls(sqlite) == 50)
-    }
-
-    @Test func aLineCutShortIsSkippedAndTheRestStored() async throws {
-        let sqlite = try await APICallMeterTests.sqlite()
-        let journal = Self.journal(beside: sqlite)
-        try journal.start(after: 0)
-        let call = APICallBatch.Call(tenantID: "acme\n\"x\"", window: APICallWindow(start: 0, length: 3_600), job: nil)
-        #expect(journal.append([call.journalLine, call.journalLine, Array(call.journalLine.dropLast(3))]))
-        #expect(APICallBatch.Call(journalLine: call.journalLine)?.tenantID == "acme\n\"x\"")
-
-        try await APICallMeter(
-            store: sqlite, window: 3_600, defaultTenant: "default", journal: CommitJournal(path: journal.path), clock: ManualClock(t0),
-            logger: APICallMeterTests.quietLogger
-        ).recover()
-        #expect(try await Self.calls(sqlite, tenant: "acme\n\"x\"") == 2)
     }
 }

@@ -96,13 +96,11 @@ package struct Hub: Sendable {
         let scheduler: any SchedulerLock
         var storageServices: [any Service] = []
         let storageName: String
-        var journal: CommitJournal?
         switch configuration.storage {
         case .sqlite(let path):
             store = try SQLiteHubStore(path: path)
             scheduler = SoleInstanceLock()
             storageName = "sqlite"
-            journal = CommitJournal(path: path + "-calls")
         case .postgres(let location):
             let postgres = PostgresHubStore(
                 location: location, maxConnections: configuration.databasePoolSize,
@@ -149,8 +147,8 @@ package struct Hub: Sendable {
             store: store, live: live, heartbeats: heartbeats, clock: clock, policy: configuration.sla, heartbeat: configuration.heartbeat,
             retention: configuration.slaRetention, metrics: metrics)
         self.meter = APICallMeter(
-            store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, journal: journal,
-            clock: clock, logger: logger)
+            store: store, window: configuration.billing.apiCallWindow, defaultTenant: configuration.defaultTenant, clock: clock,
+            logger: logger)
         self.billing = BillingSync(store: store, configuration: configuration.billing, clock: clock, metrics: metrics, logger: logger)
         self.storageName = storageName
         self.shared = shared
@@ -167,7 +165,6 @@ package struct Hub: Sendable {
     package func start() async throws {
         let applied = try await store.migrate()
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
-        try await meter.recover()
         let scorer = Scorer(config: configuration.scoring, heartbeatTTL: configuration.heartbeatTTL)
         let members = try await StoredFleet(
             store: store, scorer: scorer, heartbeat: configuration.heartbeat,

@@ -9,7 +9,7 @@ import PostgresNIO
 // so that two instances never deadlock on each other's rows.
 
 extension PostgresHubStore {
-    package func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant], journalSegment: Int64?) async throws {
+    package func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws {
         // One row per key: a statement may not update a row twice.
         var merged: [String: [Int64: APICallCount]] = [:]
         for count in counts {
@@ -19,15 +19,8 @@ extension PostgresHubStore {
         let rows = merged.keys.sorted().flatMap { tenant in merged[tenant]!.keys.sorted().map { merged[tenant]![$0]! } }
         var seen = Set<String>()
         let jobs = jobTenants.sorted { $0.jobID < $1.jobID }.filter { seen.insert($0.jobID).inserted }
-        guard !rows.isEmpty || !jobs.isEmpty || journalSegment != nil else { return }
+        guard !rows.isEmpty || !jobs.isEmpty else { return }
         try await withTransaction { connection in
-            if let journalSegment {
-                try await connection.query(
-                    """
-                    INSERT INTO usage_journal (id, segment) VALUES (1, \(journalSegment))
-                    ON CONFLICT (id) DO UPDATE SET segment = GREATEST(usage_journal.segment, excluded.segment)
-                    """, logger: self.logger)
-            }
             for chunk in rows.chunked(500) {
                 var binds = PostgresBindings(capacity: chunk.count * 4)
                 var values: [String] = []
@@ -59,17 +52,6 @@ extension PostgresHubStore {
                     """
                 try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: self.logger)
             }
-        }
-    }
-
-    package func storedJournalSegment() async throws -> Int64 {
-        try await withConnection { connection in
-            for try await segment in try await connection.query("SELECT segment FROM usage_journal WHERE id = 1", logger: self.logger)
-                .decode(Int64.self)
-            {
-                return segment
-            }
-            return 0
         }
     }
 

@@ -159,7 +159,7 @@ package final class PostgresHubStore: HubStore, Service {
 
     package func saveStatuses(_ updates: [StatusUpdate]) async throws {
         guard !updates.isEmpty else { return }
-        try await statusWriter.submit(contentsOf: updates) { batch, _ in try await self.writeStatuses(batch) }
+        try await statusWriter.submit(contentsOf: updates) { batch in try await self.writeStatuses(batch) }
     }
 
     /// One statement per 500 miners of a batch of heartbeats; an older heartbeat never overwrites a newer one.

@@ -8,17 +8,9 @@ package import PoolHubCore
 // reading then updating inside one `write` is atomic: no claim can interleave with another.
 
 extension SQLiteHubStore {
-    package func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant], journalSegment: Int64?) async throws {
-        guard !counts.isEmpty || !jobTenants.isEmpty || journalSegment != nil else { return }
+    package func addAPICalls(_ counts: [APICallCount], jobTenants: [JobTenant]) async throws {
+        guard !counts.isEmpty || !jobTenants.isEmpty else { return }
         try await pool.write { db in
-            if let journalSegment {
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO usage_journal (id, segment) VALUES (1, ?)
-                        ON CONFLICT (id) DO UPDATE SET segment = MAX(segment, excluded.segment)
-                        """
-                ).execute(arguments: [journalSegment])
-            }
             // Prepared once per connection: this runs for every group commit of match requests.
             let addCalls = try db.cachedStatement(
                 sql: """
@@ -34,10 +26,6 @@ extension SQLiteHubStore {
                 try addJob.execute(arguments: [job.jobID, job.tenantID, job.matchedAt.timeIntervalSince1970])
             }
         }
-    }
-
-    package func storedJournalSegment() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT segment FROM usage_journal WHERE id = 1") ?? 0 }
     }
 
     package func recordAPICalls(endedBy cutoff: Date, pricing: UsagePricing, at now: Date) async throws -> Int {

@@ -266,11 +266,6 @@ package struct Migration: Sendable {
             sqlite: standingColumns(integer: "INTEGER", real: "REAL"),
             postgres: standingColumns(integer: "BIGINT", real: "DOUBLE PRECISION")
         ),
-        Migration(
-            version: 7, name: "the highest stored segment of the match-count journal (embedded hub)",
-            sqlite: ["CREATE TABLE usage_journal (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL)"],
-            postgres: ["CREATE TABLE usage_journal (id BIGINT PRIMARY KEY CHECK (id = 1), segment BIGINT NOT NULL)"]
-        ),
     ]
 
     /// NULL `suspended_until`: never suspended. Kept in `miner_stats`, whose row lock orders a miner's results.

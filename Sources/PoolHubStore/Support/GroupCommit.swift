@@ -62,30 +62,15 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         }
     }
 
-    /// Stores one batch; `segment` is the journal segment that holds its items (nil without a journal),
-    /// to be stored in the same transaction.
-    package typealias Write = @Sendable (_ batch: Batch, _ segment: Int64?) async throws -> Void
-
-    private struct Journaling: Sendable {
-        var journal: CommitJournal
-        var line: @Sendable (Batch.Item) -> [UInt8]
-    }
-
     private let state = Mutex(State())
     private let policy: FailurePolicy
     private let clock: any HubClock
-    private let journaling: Journaling?
     private let transition: @Sendable (Transition) -> Void
 
     /// `clock` times the callers' patience and the pauses between retries.
-    package convenience init(_ policy: FailurePolicy, clock: any HubClock, transition: @escaping @Sendable (Transition) -> Void = { _ in }) {
-        self.init(policy, clock: clock, journaling: nil, transition: transition)
-    }
-
-    private init(_ policy: FailurePolicy, clock: any HubClock, journaling: Journaling?, transition: @escaping @Sendable (Transition) -> Void) {
+    package init(_ policy: FailurePolicy, clock: any HubClock, transition: @escaping @Sendable (Transition) -> Void = { _ in }) {
         self.policy = policy
         self.clock = clock
-        self.journaling = journaling
         self.transition = transition
     }
 
@@ -94,13 +79,12 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
 
     /// Adds `item` to the next write and waits for it (see `FailurePolicy` for what a failure does).
     /// `write` stores one batch; the caller that starts an idle writer lends it.
-    package func submit(_ item: Batch.Item, write: @escaping Write) async throws {
+    package func submit(_ item: Batch.Item, write: @escaping @Sendable (Batch) async throws -> Void) async throws {
         try await submit(contentsOf: [item], write: write)
     }
 
     /// Adds `items` to the next write and waits for it, as one caller.
-    package func submit(contentsOf items: [Batch.Item], write: @escaping Write) async throws {
-        if let journaling, journal(items, journaling, write: write) { return }
+    package func submit(contentsOf items: [Batch.Item], write: @escaping @Sendable (Batch) async throws -> Void) async throws {
         var patience: Duration?
         if case .keepAndRetry(let p) = policy { patience = p }
         let id = state.withLock { s in
@@ -137,45 +121,29 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
                     self.state.withLock { $0.take(id) }?.resume(throwing: StoreError.unavailable("no write within the request's deadline"))
                 }
             }
-            if leads { startWriting(write) }
+            // The writes serve every caller, so none runs on the deadline of the caller that happened to start them.
+            if leads { Task { await StoreDeadline.$current.withValue(nil) { await self.drain(write) } } }
         }
-    }
-
-    /// Journaled: the items are on disk, so the caller is answered now and the write follows. False when
-    /// the journal takes no appends (then the caller waits as without one).
-    private func journal(_ items: [Batch.Item], _ journaling: Journaling, write: @escaping Write) -> Bool {
-        let lines = items.map(journaling.line)
-        let leads = state.withLock { s -> Bool? in
-            // Under the lock, so that the journal's order is the batches' order.
-            guard journaling.journal.append(lines) else { return nil }
-            for item in items { s.pending.add(item) }
-            defer { s.writing = true }
-            return !s.writing
-        }
-        guard let leads else { return false }
-        if leads { startWriting(write) }
-        return true
-    }
-
-    private func startWriting(_ write: @escaping Write) {
-        // The writes serve every caller, so none runs on the deadline of the caller that happened to start them.
-        Task { await StoreDeadline.$current.withValue(nil) { await self.drain(write) } }
     }
 
     /// Writes until nothing is left.
-    private func drain(_ write: Write) async {
+    private func drain(_ write: @Sendable (Batch) async throws -> Void) async {
         var pause = Duration.seconds(1)
-        // A journaled batch that failed is written again as it is: its segment holds exactly its items.
-        var retry: (batch: Batch, segment: Int64?)?
         while true {
-            let (batch, segment) = retry ?? take()
-            retry = nil
+            let batch = state.withLock { s in
+                let taken = s.pending
+                s.pending = Batch()
+                s.inFlight = s.waiting
+                s.waiting = [:]
+                if taken.isEmpty { s.writing = false }
+                return taken
+            }
             guard !batch.isEmpty else {
                 answer(nil)
                 return
             }
             do {
-                try await write(batch, segment)
+                try await write(batch)
                 let recovered = state.withLock { s in
                     defer { s.failing = false }
                     return s.failing
@@ -189,31 +157,15 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
                     continue
                 }
                 let first = state.withLock { s in
-                    if journaling == nil { s.pending.restore(batch) }
+                    s.pending.restore(batch)
                     defer { s.failing = true }
                     return !s.failing
                 }
-                if journaling != nil { retry = (batch, segment) }
                 answer(nil)
                 if first { transition(.failing(error)) }
                 try? await clock.sleep(for: pause)
                 pause = min(pause * 2, .seconds(30))
             }
-        }
-    }
-
-    /// The next batch and its callers (and the journal segment of its items); an empty batch ends the writing.
-    private func take() -> (Batch, Int64?) {
-        state.withLock { s in
-            let taken = s.pending
-            s.pending = Batch()
-            s.inFlight = s.waiting
-            s.waiting = [:]
-            guard !taken.isEmpty else {
-                s.writing = false
-                return (taken, nil)
-            }
-            return (taken, journaling?.journal.seal())
         }
     }
 
@@ -260,18 +212,5 @@ package final class GroupCommit<Batch: CommitBatch>: Sendable {
         for done in callers {
             if let error { done.resume(throwing: error) } else { done.resume() }
         }
-    }
-}
-
-extension GroupCommit where Batch.Item: JournalRecord {
-    /// A group commit whose callers are answered once their items are in `journal` (see `CommitJournal`),
-    /// not once written; a caller waits as without it only while the journal takes no appends. A failed
-    /// write is retried as it is, so each batch stays the content of one journal segment.
-    package convenience init(
-        patience: Duration, clock: any HubClock, journal: CommitJournal, transition: @escaping @Sendable (Transition) -> Void = { _ in }
-    ) {
-        self.init(
-            .keepAndRetry(patience: patience), clock: clock, journaling: Journaling(journal: journal, line: { $0.journalLine }),
-            transition: transition)
     }
 }
