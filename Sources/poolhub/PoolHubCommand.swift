@@ -92,7 +92,7 @@ struct Serve: AsyncParsableCommand {
 /// Log lines as LOG_FORMAT says: swift-log's text lines, or one JSON object a line.
 func bootstrapLogging(_ format: LogFormat) {
     switch format {
-    case .text: break
+    case .text: LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
     case .json: LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
     }
 }

@@ -82,6 +82,24 @@ final class CapturedLog: Sendable {
         #expect(object["status"] == "401")
     }
 
+    @Test func textLinesAreTheStreamHandlersWithMetadataFormattedWhenWritten() throws {
+        let written = Mutex<[String]>([])
+        var logger = Logger(label: "poolhub") { label in
+            TextLogHandler(label: label) { bytes in written.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } }
+        }
+        logger[metadataKey: "hb.request.id"] = "7"
+        logger.warning("request refused", metadata: ["status": "401", "route": "/api/v1/match"], source: "PoolHubServer")
+        logger.info("plain")
+        logger.debug("below the level")
+        let lines = written.withLock { $0 }
+        #expect(lines.count == 2)
+        let first = try #require(lines.first)
+        // <time> warning poolhub: hb.request.id=7 route=/api/v1/match status=401 [PoolHubServer] request refused
+        #expect(first.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} "#, options: .regularExpression) != nil, "\(first)")
+        #expect(first.hasSuffix(" warning poolhub: hb.request.id=7 route=/api/v1/match status=401 [PoolHubServer] request refused\n"))
+        #expect(lines.last?.hasSuffix(" info poolhub: hb.request.id=7 [PoolHubServerTests] plain\n") == true, "\(lines)")
+    }
+
     @Test func aBadLogFormatStopsStartUpNamingTheKey() {
         #expect(throws: ConfigurationError.self) { try HubConfiguration.load(environment: ["LOG_FORMAT": "xml"]) }
         #expect((try? HubConfiguration.load(environment: ["LOG_FORMAT": "JSON"]))?.logFormat == .json)

@@ -10,6 +10,48 @@ package enum LogFormat: String, Sendable {
     case json
 }
 
+/// swift-log's text line (`StreamLogHandler`'s format: time, level, label, sorted metadata, source,
+/// message), with the metadata formatted only when a line is written. The stream handler formats all of it
+/// again each time a key is set, and the HTTP server sets the request id on every request's logger.
+package struct TextLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level = .info
+    let label: String
+    let write: @Sendable ([UInt8]) -> Void
+
+    package init(label: String, write: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError) {
+        self.label = label
+        self.write = write
+    }
+
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    package func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { $1 } }
+        if let error = event.error {
+            fields["error.message"] = "\(error)"
+            fields["error.type"] = "\(String(reflecting: type(of: error)))"
+        }
+        let pretty = fields.isEmpty ? "" : " " + fields.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
+        let line = "\(Self.timestamp()) \(event.level) \(label):\(pretty) [\(event.source)] \(event.message)\n"
+        write(Array(line.utf8))
+    }
+
+    /// Local time to the second with its offset, as the stream handler writes it.
+    private static func timestamp() -> String {
+        var now = time(nil)
+        var local = tm()
+        guard localtime_r(&now, &local) != nil else { return "<unknown>" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
 /// One JSON object per line: `time`, `level`, `label`, `message`, then the metadata's keys as strings
 /// (for Loki, Elasticsearch, journald). Written whole with one `write`, so concurrent lines never interleave.
 package struct JSONLogHandler: LogHandler {
