@@ -53,6 +53,19 @@ import Testing
         }
     }
 
+    /// Strings with and without characters to escape (control characters, quotes, backslashes, non-ASCII) read back as written.
+    @Test func stringsReadBackAsWritten() throws {
+        let strings = ["0xabc", "", "a\"b", "back\\slash", "line\nbreak\ttab\u{0}\u{1f}", "é😀", "plain id-1_2.3/4"]
+        for string in strings {
+            var w = JSONWriter()
+            w.array { w in
+                w.string(string)
+                w.string("next")
+            }
+            #expect(JSONValue.parse(w.bytes) == .array([.string(string), .string("next")]), "\(string.debugDescription)")
+        }
+    }
+
     @Test func theHeartbeatAnswerIsValidJSON() throws {
         let status = LiveStatus(available: true, currentLoad: 0, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0)
         let heartbeat = HeartbeatPolicy(ttl: 45)

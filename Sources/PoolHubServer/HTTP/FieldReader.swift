@@ -7,8 +7,8 @@ struct FieldReader {
     private let fields: [String: JSONValue]
     private let prefix: String
     private(set) var problems: [FieldProblem] = []
-    /// The keys asked for so far.
-    private var read: Set<String> = []
+    /// The keys asked for so far that the object has (a handful: a list is cheaper than hashing each into a set).
+    private var read: [String] = []
 
     init(_ value: JSONValue, prefix: String = "") {
         self.prefix = prefix
@@ -26,13 +26,15 @@ struct FieldReader {
 
     /// Names a problem for every key that no read asked for.
     mutating func rejectUnread() {
+        guard read.count < fields.count else { return }
         for key in fields.keys.sorted() where !read.contains(key) { fail(key, "is not a known field") }
     }
 
     /// The field's value; nil when absent or null (with a problem when `required`).
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
-        read.insert(key)
-        switch fields[key] {
+        let field = fields[key]
+        if field != nil, !read.contains(key) { read.append(key) }
+        switch field {
         case nil, .null?:
             if required { fail(key, "is required") }
             return nil

@@ -33,6 +33,12 @@ struct JSONWriter {
     mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (addresses, ids, keys) need no escape: copied whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes += value.utf8
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
@@ -46,7 +52,7 @@ struct JSONWriter {
 
     mutating func number(_ value: Double) {
         separate()
-        bytes += Array((value.isFinite ? value.description : "null").utf8)
+        bytes += (value.isFinite ? value.description : "null").utf8
     }
 
     mutating func bool(_ value: Bool) {
@@ -56,7 +62,7 @@ struct JSONWriter {
 
     mutating func number(_ value: Int) {
         separate()
-        bytes += Array(String(value).utf8)
+        bytes += String(value).utf8
     }
 
     /// RFC 3339 in UTC to the second, as JSONEncoder's `.iso8601` writes it (`2026-12-01T09:30:00Z`),
