@@ -33,11 +33,13 @@ package struct CandidateIndex: Sendable {
 
         /// How member `slot` of `members` is filed now, in the region coded `region`; nil when it is not listed.
         package init?(_ members: UnsafeBufferPointer<FleetMember>, slot: Int32, region: Int32, in context: FilterContext) {
-            let m = members[Int(slot)]
-            guard m.isListed else { return nil }
+            // Fields read in place: a member copied whole costs a retain of each of its references.
+            let i = Int(slot)
+            guard members[i].isListed else { return nil }
             let candidate = Candidate(members, slot: slot, at: context.now)
             self.init(
-                rank: Rank(score: m.card.score, slot: slot, probation: m.stats.standing.isOnProbation), models: m.miner.capabilities.models,
+                rank: Rank(score: members[i].card.score, slot: slot, probation: members[i].stats.standing.isOnProbation),
+                models: members[i].miner.capabilities.models,
                 region: region,
                 tier: RequirementTier(
                     gpuMemory: candidate.gpuMemory, ramMemory: candidate.ramMemory, estimatedTimeMs: candidate.estimatedTimeMs,

@@ -397,8 +397,8 @@ extension InProcessFleet.State {
     }
 
     fileprivate mutating func schedule(_ slot: Int32) {
-        let m = members[Int(slot)]
-        if m.isListed, let next = m.nextExpiry(at: now, heartbeat: policy.heartbeat) { expiries.schedule(slot, at: next) }
+        let i = Int(slot)
+        if members[i].isListed, let next = members[i].nextExpiry(at: now, heartbeat: policy.heartbeat) { expiries.schedule(slot, at: next) }
     }
 
     /// Moves time forward to `time`: every member whose heartbeat or reservation expired by then is
@@ -409,10 +409,12 @@ extension InProcessFleet.State {
             for lease in members[Int(slot)].leases where !lease.isLive(at: now) { forget(lease.id, reindexing: false) }
             let wasOnline = index.entry(slot).map { $0.unmatchable != .offline } ?? false
             reindex(slot)
-            let m = members[Int(slot)]
-            if wasOnline, index.entry(slot)?.unmatchable == .offline, let status = m.status {
-                let expiredAt = [policy.heartbeat.expiry(of: status.lastHeartbeatAt), m.graceUntil ?? .distantPast].max()!
-                wentOffline.append(OfflineTransition(address: m.miner.address, status: status, uptime: m.uptime, expiredAt: expiredAt))
+            // Fields read in place: a member copied whole costs a retain of each of its references.
+            let i = Int(slot)
+            if wasOnline, index.entry(slot)?.unmatchable == .offline, let status = members[i].status {
+                let expiredAt = max(policy.heartbeat.expiry(of: status.lastHeartbeatAt), members[i].graceUntil ?? .distantPast)
+                wentOffline.append(
+                    OfflineTransition(address: members[i].miner.address, status: status, uptime: members[i].uptime, expiredAt: expiredAt))
             }
         }
     }
