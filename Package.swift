@@ -55,7 +55,9 @@ let package = Package(
         ),
         .target(
             name: "PoolHubLive",
-            dependencies: ["PoolHubCore", "RESP", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PoolHubCore", "RESP", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -122,7 +124,9 @@ let package = Package(
             dependencies: ["PoolHubStore", "PoolHubTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PoolHubLiveTests", dependencies: ["PoolHubLive", "PoolHubTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PoolHubLiveTests", dependencies: ["PoolHubLive", "PoolHubTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "PoolHubServerTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PoolHubCore
 @testable import PoolHubLive
 import PoolHubTestSupport
@@ -63,6 +64,23 @@ func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet)
         }
         #expect(FleetEvent.decode("me\nstatus\n0xabc\n1") == nil)
         #expect(FleetEvent.decode("garbage") == nil)
+    }
+
+    @Test func anInstanceSkipsItsOwnNewsButReadsItsOwnBookings() {
+        let address = MinerAddress("0xabc")!
+        let reservation = Reservation(id: ReservationID(high: 1, low: 2), address: address, jobID: nil, createdAt: t0, expiresAt: t0)
+        let status = LiveStatus(available: true, currentLoad: 0, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0)
+        let events: [(FleetEvent, readBack: Bool)] = [
+            (.miner(address), false), (.status(address, status), false), (.stats(address, MinerStats(decayedAt: t0)), false),
+            (.scores, false), (.reserved(reservation), true), (.released(reservation.id, address), true),
+        ]
+        let skips = FleetEvent.isOwnNews(of: "me")
+        for (event, readBack) in events {
+            #expect(skips(ByteBuffer(string: event.encoded(origin: "me"))) == !readBack, "\(event)")
+            // Another instance's, even one whose name starts like ours, is always read.
+            #expect(!skips(ByteBuffer(string: event.encoded(origin: "meow"))))
+            #expect(!skips(ByteBuffer(string: event.encoded(origin: "m"))))
+        }
     }
 
     @Test func scoreCardsSurviveTheCache() throws {

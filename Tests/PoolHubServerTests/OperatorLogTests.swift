@@ -36,7 +36,7 @@ final class CapturedLog: Sendable {
 }
 
 @Suite struct OperatorLogTests {
-    @Test func refusalsAreWarnedWithTheirContextAndAFloodIsRateLimited() {
+    @Test func refusalsAreWarnedWithTheirContextAndAFloodIsRateLimited() throws {
         let captured = CapturedLog()
         var logger = captured.logger
         logger[metadataKey: "request_id"] = "req-1"
@@ -51,14 +51,14 @@ final class CapturedLog: Sendable {
         }
         let burst = captured.lines.withLock { $0 }
         #expect(burst.count == 3)
-        let first = try? #require(burst.first)
-        #expect(first?.level == .warning)
-        #expect(first?.message == "request refused")
-        #expect(first?.metadata["method"] == "POST")
-        #expect(first?.metadata["route"] == "/sla/metrics/collect")
-        #expect(first?.metadata["status"]?.description == "401")
-        #expect(first?.metadata["request_id"] == "req-1")
-        #expect(first?.metadata["reason"] == "unauthorized: no key")
+        let first = try #require(burst.first)
+        #expect(first.level == .warning)
+        #expect(first.message == "request refused")
+        #expect(first.metadata["method"] == "POST")
+        #expect(first.metadata["route"] == "/sla/metrics/collect")
+        #expect(first.metadata["status"]?.description == "401")
+        #expect(first.metadata["request_id"] == "req-1")
+        #expect(first.metadata["reason"] == "unauthorized: no key")
         // A second later two more may be written; the first of them says how many were skipped.
         log.record(method: "GET", route: "/api/v1/status", status: 503, reason: "unavailable", logger: logger, at: t0 + .seconds(1))
         let after = captured.lines.withLock { $0 }

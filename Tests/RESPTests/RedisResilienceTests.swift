@@ -23,6 +23,24 @@ import Testing
         }
     }
 
+    @Test func skippedMessagesNeverReachTheStream() async throws {
+        try await RedisServerProcess.with { server async throws in
+            try await withClient(server) { client async throws in
+                let recorder = SubscriptionRecorder(
+                    client.subscribe(to: ["news"], skipping: { $0.readableBytesView.starts(with: Array("mine:".utf8)) }))
+                #expect(await eventually { recorder.events.contains(.subscribed) })
+                for payload in ["mine:1", "theirs:1", "mine:2", "theirs:2"] {
+                    #expect(try await client.send(["PUBLISH", "news", payload]) == .integer(1))
+                }
+                #expect(await eventually { recorder.count { if case .message = $0 { true } else { false } } == 2 })
+                // Published in order on one connection: once "theirs:2" is in, the skipped ones would have been too.
+                #expect(
+                    recorder.events == [.subscribed, .message(channel: "news", payload: "theirs:1"), .message(channel: "news", payload: "theirs:2")])
+                recorder.cancel()
+            }
+        }
+    }
+
     @Test func cancellingTheConsumerClosesTheSubscriptionConnection() async throws {
         try await RedisServerProcess.with { server async throws in
             try await withClient(server) { client async throws in

@@ -1,6 +1,7 @@
 // The changes instances announce to each other, and their wire form.
 
 import Foundation
+import NIOCore
 import PoolHubCore
 
 /// A change one hub instance announces to the others on the shared state's channel.
@@ -38,6 +39,19 @@ enum FleetEvent: Equatable, Sendable {
             case .scores: ["scores"]
             }
         return ([origin] + fields).joined(separator: "\n")
+    }
+
+    /// Whether a payload is an announcement of `origin`'s own that it need not read back: all but its
+    /// reservations and releases (see `SharedFleet.apply`). Judged on the bytes, before anything is decoded.
+    static func isOwnNews(of origin: String) -> @Sendable (ByteBuffer) -> Bool {
+        let own = Array((origin + "\n").utf8)
+        let kept = ["reserved\n", "released\n"].map { Array($0.utf8) }
+        return { payload in
+            let bytes = payload.readableBytesView
+            guard bytes.starts(with: own) else { return false }
+            let kind = bytes.dropFirst(own.count)
+            return !kept.contains { kind.starts(with: $0) }
+        }
     }
 
     static func decode(_ text: String) -> (origin: String, event: FleetEvent)? {

@@ -9,7 +9,7 @@ extension SharedFleet {
     /// Applies what the other instances announce, until the task is cancelled. Announcements are not
     /// stored, so after every (re)subscription the whole fleet is read again from storage and Redis.
     package func follow() async {
-        for await event in redis.subscribe(to: [events]) {
+        for await event in redis.subscribe(to: [events], skipping: FleetEvent.isOwnNews(of: origin)) {
             switch event {
             case .subscribed:
                 await reload()

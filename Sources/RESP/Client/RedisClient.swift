@@ -85,10 +85,13 @@ package final class RedisClient: Sendable {
 
     /// Messages on `channels`, on a dedicated connection that reconnects and re-subscribes by itself.
     /// Cancel the consuming task (or drop the stream) to unsubscribe and close that connection.
-    package func subscribe(to channels: [String]) -> AsyncStream<RedisSubscriptionEvent> {
+    /// Messages whose payload `skipping` answers true for are dropped where they are read.
+    package func subscribe(
+        to channels: [String], skipping: @escaping @Sendable (ByteBuffer) -> Bool = { _ in false }
+    ) -> AsyncStream<RedisSubscriptionEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: RedisSubscriptionEvent.self)
         let subscription = RedisSubscription(
-            channels: channels, configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup
+            channels: channels, skipping: skipping, configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup
         )
         let started = state.withLock { state -> Bool in
             if case .closed = state.connection { return false }

@@ -17,6 +17,8 @@ package enum RedisSubscriptionEvent: Sendable, Equatable {
 /// report `.disconnected`, back off and start again, until the consuming task goes away.
 struct RedisSubscription: Sendable {
     let channels: [String]
+    /// Messages whose payload this answers true for are dropped as they are read, before they cost a task switch.
+    let skipping: @Sendable (ByteBuffer) -> Bool
     let configuration: RedisConfiguration
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
@@ -34,7 +36,12 @@ struct RedisSubscription: Sendable {
             do {
                 connection = try await RedisConnection.connect(
                     configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup,
-                    onPush: { pushContinuation.yield($0) }
+                    onPush: { push in
+                        if case .array(let items) = push, items.count == 3, case .bulkString(let payload) = items[2], skipping(payload) {
+                            return
+                        }
+                        pushContinuation.yield(push)
+                    }
                 )
             } catch {
                 if !reportedDown {

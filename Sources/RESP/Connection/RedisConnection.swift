@@ -3,10 +3,18 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// One TCP connection to Redis, authenticated and on the configured database.
 final class RedisConnection: Sendable {
     let channel: any Channel
+    /// Requests waiting for the event-loop task that writes them all with one flush.
+    private let outbox = Mutex(Outbox())
+
+    private struct Outbox {
+        var requests: [RedisRequest] = []
+        var scheduled = false
+    }
 
     private init(channel: any Channel) {
         self.channel = channel
@@ -60,15 +68,33 @@ final class RedisConnection: Sendable {
     /// Writes one encoded request and waits for `expected` replies (FIFO).
     func send(_ bytes: ByteBuffer, expected: Int) async throws(RedisError) -> [RESPValue] {
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        // If the pipeline is already torn down the request never reaches the handler: fail it here.
-        channel.writeAndFlush(RedisRequest(bytes: bytes, expected: expected, promise: promise)).whenFailure {
-            promise.fail(RedisError(connectionFailure: $0))
+        let request = RedisRequest(bytes: bytes, expected: expected, promise: promise)
+        // The first request of a burst schedules the write; those queued until it runs go out with it, in call
+        // order, as one system call (auto-pipelining: concurrent callers share the flush and the loop wakeup).
+        let schedules = outbox.withLock { outbox in
+            outbox.requests.append(request)
+            defer { outbox.scheduled = true }
+            return !outbox.scheduled
         }
+        if schedules { channel.eventLoop.execute { self.writeOutbox() } }
         do {
             return try await promise.futureResult.get()
         } catch {
             throw RedisError(connectionFailure: error)
         }
+    }
+
+    private func writeOutbox() {
+        let requests = outbox.withLock { outbox in
+            outbox.scheduled = false
+            defer { outbox.requests.removeAll(keepingCapacity: true) }
+            return outbox.requests
+        }
+        for request in requests {
+            // If the pipeline is already torn down the request never reaches the handler: fail it here.
+            channel.write(request).whenFailure { request.promise?.fail(RedisError(connectionFailure: $0)) }
+        }
+        channel.flush()
     }
 
     /// Writes a command whose replies arrive as pushes.
