@@ -12,16 +12,15 @@ struct RedisConnectionStateMachine<Waiter> {
     struct Pending {
         var waiter: Waiter
         var expected: Int
-        var replies: [RESPValue]
         var deadline: NIODeadline
     }
 
-    private enum State {
-        case active(CircularBuffer<Pending>)
-        case closed(RedisError)
-    }
-
-    private var state: State = .active(CircularBuffer())
+    /// Requests waiting for replies, oldest first; nil once the connection closed (with `closedBy`).
+    /// Kept apart rather than as an enum payload: mutating a queue bound out of an enum copies all of it.
+    private var queue: CircularBuffer<Pending>? = CircularBuffer()
+    private var closedBy: RedisError?
+    /// The replies collected so far for the head of the queue.
+    private var headReplies: [RESPValue] = []
     private let acceptsPushes: Bool
 
     init(acceptsPushes: Bool) {
@@ -35,14 +34,9 @@ struct RedisConnectionStateMachine<Waiter> {
     }
 
     mutating func enqueue(_ waiter: Waiter, expected: Int, deadline: NIODeadline) -> EnqueueAction {
-        switch state {
-        case .closed(let error):
-            return .fail(waiter, error)
-        case .active(var queue):
-            queue.append(Pending(waiter: waiter, expected: expected, replies: [], deadline: deadline))
-            state = .active(queue)
-            return .write
-        }
+        guard queue != nil else { return .fail(waiter, closedBy ?? .unavailable("connection closed")) }
+        queue!.append(Pending(waiter: waiter, expected: expected, deadline: deadline))
+        return .write
     }
 
     enum ReceiveAction {
@@ -54,21 +48,17 @@ struct RedisConnectionStateMachine<Waiter> {
     }
 
     mutating func receive(_ value: RESPValue) -> ReceiveAction {
-        guard case .active(var queue) = state else { return .none }
-        guard var head = queue.popFirst() else {
+        guard queue != nil else { return .none }
+        guard !queue!.isEmpty else {
             if acceptsPushes { return .push(value) }
             let error = RedisError.protocolViolation("reply received with no request waiting")
-            state = .closed(error)
+            close(error)
             return .close([], error)
         }
-        head.replies.append(value)
-        if head.replies.count < head.expected {
-            queue.prepend(head)
-            state = .active(queue)
-            return .none
-        }
-        state = .active(queue)
-        return .succeed(head.waiter, head.replies)
+        headReplies.append(value)
+        guard headReplies.count >= queue!.first!.expected else { return .none }
+        defer { headReplies = [] }
+        return .succeed(queue!.removeFirst().waiter, headReplies)
     }
 
     enum TimerAction {
@@ -79,36 +69,33 @@ struct RedisConnectionStateMachine<Waiter> {
     }
 
     mutating func timerFired(now: NIODeadline) -> TimerAction {
-        guard case .active(var queue) = state, let head = queue.first else { return .none }
+        guard let head = queue?.first else { return .none }
         guard head.deadline <= now else { return .rearm(head.deadline) }
-        queue.removeFirst()
-        state = .closed(.unavailable("connection closed after a command timed out"))
-        return .close(timedOut: head.waiter, others: queue.map(\.waiter))
+        let others = queue!.dropFirst().map(\.waiter)
+        close(.unavailable("connection closed after a command timed out"))
+        return .close(timedOut: head.waiter, others: others)
     }
 
     /// A reply arrived: the new head's clock starts no earlier than now. A deep pipeline that is still being
     /// answered is slow, not dead, so the timeout measures silence rather than queueing.
     mutating func progressed(deadline: NIODeadline) {
-        guard case .active(var queue) = state, var head = queue.popFirst() else { return }
-        head.deadline = max(head.deadline, deadline)
-        queue.prepend(head)
-        state = .active(queue)
+        guard let head = queue?.startIndex, head != queue!.endIndex else { return }
+        queue![head].deadline = max(queue![head].deadline, deadline)
     }
 
     /// The deadline of the oldest request, which is the earliest since every request gets the same timeout.
-    var nextDeadline: NIODeadline? {
-        guard case .active(let queue) = state else { return nil }
-        return queue.first?.deadline
-    }
+    var nextDeadline: NIODeadline? { queue?.first?.deadline }
 
     /// The channel closed or failed: everything still waiting fails with `error` (first cause wins).
     mutating func closed(_ error: RedisError) -> ([Waiter], RedisError) {
-        switch state {
-        case .closed(let first):
-            return ([], first)
-        case .active(let queue):
-            state = .closed(error)
-            return (queue.map(\.waiter), error)
-        }
+        guard let waiting = queue else { return ([], closedBy ?? error) }
+        close(error)
+        return (waiting.map(\.waiter), error)
+    }
+
+    private mutating func close(_ error: RedisError) {
+        queue = nil
+        closedBy = error
+        headReplies = []
     }
 }
