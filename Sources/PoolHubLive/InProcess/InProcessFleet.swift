@@ -212,8 +212,9 @@ package final class InProcessFleet: LiveState {
         state.withLock { s in
             addresses.map { address in
                 guard let slot = s.slots[address] else { return (0, 0) }
-                let member = s.members[Int(slot)]
-                return (member.miner.capabilities.maxConcurrentJobs, member.status?.currentLoad ?? 0)
+                // Read in place: a copy of the member would retain each of its references.
+                let i = Int(slot)
+                return (s.members[i].miner.capabilities.maxConcurrentJobs, s.members[i].status?.currentLoad ?? 0)
             }
         }
     }
