@@ -15,12 +15,13 @@ struct RedisConnectionStateMachine<Waiter> {
         var deadline: NIODeadline
     }
 
-    /// Requests waiting for replies, oldest first; nil once the connection closed (with `closedBy`).
-    /// Kept apart rather than as an enum payload: mutating a queue bound out of an enum copies all of it.
-    private var queue: CircularBuffer<Pending>? = CircularBuffer()
-    private var closedBy: RedisError?
+    /// Requests waiting for replies, oldest first. Plain fields rather than an enum payload: a queue bound out
+    /// of an enum to be mutated is a second reference, so each append or pop copied all of it.
+    private var queue = CircularBuffer<Pending>()
     /// The replies collected so far for the head of the queue.
     private var headReplies: [RESPValue] = []
+    /// Why the connection closed; once set, nothing is queued again.
+    private var closedBy: RedisError?
     private let acceptsPushes: Bool
 
     init(acceptsPushes: Bool) {
@@ -34,8 +35,8 @@ struct RedisConnectionStateMachine<Waiter> {
     }
 
     mutating func enqueue(_ waiter: Waiter, expected: Int, deadline: NIODeadline) -> EnqueueAction {
-        guard queue != nil else { return .fail(waiter, closedBy ?? .unavailable("connection closed")) }
-        queue!.append(Pending(waiter: waiter, expected: expected, deadline: deadline))
+        if let closedBy { return .fail(waiter, closedBy) }
+        queue.append(Pending(waiter: waiter, expected: expected, deadline: deadline))
         return .write
     }
 
@@ -48,17 +49,18 @@ struct RedisConnectionStateMachine<Waiter> {
     }
 
     mutating func receive(_ value: RESPValue) -> ReceiveAction {
-        guard queue != nil else { return .none }
-        guard !queue!.isEmpty else {
+        guard closedBy == nil else { return .none }
+        guard let head = queue.first else {
             if acceptsPushes { return .push(value) }
             let error = RedisError.protocolViolation("reply received with no request waiting")
             close(error)
             return .close([], error)
         }
         headReplies.append(value)
-        guard headReplies.count >= queue!.first!.expected else { return .none }
+        guard headReplies.count >= head.expected else { return .none }
+        queue.removeFirst()
         defer { headReplies = [] }
-        return .succeed(queue!.removeFirst().waiter, headReplies)
+        return .succeed(head.waiter, headReplies)
     }
 
     enum TimerAction {
@@ -69,9 +71,9 @@ struct RedisConnectionStateMachine<Waiter> {
     }
 
     mutating func timerFired(now: NIODeadline) -> TimerAction {
-        guard let head = queue?.first else { return .none }
+        guard closedBy == nil, let head = queue.first else { return .none }
         guard head.deadline <= now else { return .rearm(head.deadline) }
-        let others = queue!.dropFirst().map(\.waiter)
+        let others = queue.dropFirst().map(\.waiter)
         close(.unavailable("connection closed after a command timed out"))
         return .close(timedOut: head.waiter, others: others)
     }
@@ -79,23 +81,24 @@ struct RedisConnectionStateMachine<Waiter> {
     /// A reply arrived: the new head's clock starts no earlier than now. A deep pipeline that is still being
     /// answered is slow, not dead, so the timeout measures silence rather than queueing.
     mutating func progressed(deadline: NIODeadline) {
-        guard let head = queue?.startIndex, head != queue!.endIndex else { return }
-        queue![head].deadline = max(queue![head].deadline, deadline)
+        guard let head = queue.indices.first else { return }
+        queue[head].deadline = max(queue[head].deadline, deadline)
     }
 
     /// The deadline of the oldest request, which is the earliest since every request gets the same timeout.
-    var nextDeadline: NIODeadline? { queue?.first?.deadline }
+    var nextDeadline: NIODeadline? { queue.first?.deadline }
 
     /// The channel closed or failed: everything still waiting fails with `error` (first cause wins).
     mutating func closed(_ error: RedisError) -> ([Waiter], RedisError) {
-        guard let waiting = queue else { return ([], closedBy ?? error) }
+        if let closedBy { return ([], closedBy) }
+        let waiting = queue.map(\.waiter)
         close(error)
-        return (waiting.map(\.waiter), error)
+        return (waiting, error)
     }
 
     private mutating func close(_ error: RedisError) {
-        queue = nil
         closedBy = error
+        queue.removeAll()
         headReplies = []
     }
 }
