@@ -87,7 +87,7 @@ final class RedisConnection: Sendable {
     private func writeOutbox() {
         let requests = outbox.withLock { outbox in
             outbox.scheduled = false
-            defer { outbox.requests.removeAll(keepingCapacity: true) }
+            defer { outbox.requests = [] }
             return outbox.requests
         }
         for request in requests {
