@@ -4,13 +4,13 @@ import Testing
 
 @Suite struct SchedulerLockTests {
     /// A sole instance holds the lock for as long as it runs, and its run ends when cancelled (the service group's shutdown):
-    /// a run that ignored cancellation would hang past the time limit.
+    /// a run that ignored cancellation fails here instead of hanging the test run.
     @Test(.timeLimit(.minutes(1))) func aSoleInstanceHoldsTheLockAndStopsWhenCancelled() async {
         let lock = SoleInstanceLock()
         let task = Task { await lock.run() }
         #expect(lock.isHeld)
         task.cancel()
-        await task.value
+        #expect(await ends(task), "the lock's run did not end when cancelled")
     }
 
     @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(1)))
@@ -38,7 +38,7 @@ import Testing
 
         let (holder, holderTask, other) = first.isHeld ? (first, firstTask, second) : (second, secondTask, first)
         holderTask.cancel()
-        await holderTask.value
+        #expect(await ends(holderTask), "the lock's run did not end when cancelled")
         #expect(!holder.isHeld)
         #expect(await eventually(within: .seconds(15)) { other.isHeld }, "the other instance did not take over")
     }
@@ -69,7 +69,26 @@ extension SchedulerLockTests {
         try await cluster.start()
         #expect(await eventually(within: .seconds(30)) { lock.isHeld }, "did not take the lock again")
         task.cancel()
-        await task.value
+        #expect(await ends(task), "the lock's run did not end when cancelled")
         #expect(!lock.isHeld)
+    }
+
+    /// A server that stops answering with the session open: the check is never answered, so the lock counts as lost
+    /// by its answer wait, and the run still ends when cancelled (an unanswered query is abandoned, not awaited).
+    @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(1)))
+    func aServerThatHangsDropsTheLockAndTheRunStillEnds() async throws {
+        var location = try await TestPostgres.createDatabase()
+        let proxy = try await FreezableProxy(targetPort: location.port)
+        location.host = "127.0.0.1"
+        location.port = proxy.port
+        let lock = PostgresSchedulerLock(location: location, retryInterval: .milliseconds(100), logger: testLogger)
+        let task = Task { await lock.run() }
+        defer { task.cancel() }
+        #expect(await eventually(within: .seconds(15)) { lock.isHeld })
+        proxy.freeze()
+        #expect(await eventually(within: .seconds(15)) { !lock.isHeld }, "still claims the lock with the server silent")
+        task.cancel()
+        #expect(await ends(task), "the lock's run did not end when cancelled")
+        await proxy.close()
     }
 }

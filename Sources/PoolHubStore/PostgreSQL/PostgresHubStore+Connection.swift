@@ -18,7 +18,7 @@ extension PostgresHubStore {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let lease = LeaseFlag()
-        let outcome = Outcome<Result>()
+        let outcome = FirstAnswer<Result>()
         let start = ContinuousClock.now
         let end = StoreDeadline.current ?? start + backgroundLimit
         let wait = connectionWait
@@ -113,40 +113,4 @@ extension PostgresHubStore {
 /// Whether a connection was leased yet: written by the lease, read by the timer racing it.
 private final class LeaseFlag: Sendable {
     let leased = Atomic<Bool>(false)
-}
-
-/// The first of the work's end, the timer and the caller's cancellation: it alone answers the caller.
-private final class Outcome<Value: Sendable>: Sendable {
-    private struct State {
-        var result: Swift.Result<Value, any Error>?
-        var waiter: CheckedContinuation<Value, any Error>?
-    }
-
-    private let state = Mutex(State())
-
-    var isFinished: Bool { state.withLock { $0.result != nil } }
-
-    /// Records `result` unless another came first; true when this one decides.
-    @discardableResult func finish(_ result: Swift.Result<Value, any Error>) -> Bool {
-        let (decides, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Value, any Error>?) in
-            guard s.result == nil else { return (false, nil) }
-            s.result = result
-            defer { s.waiter = nil }
-            return (true, s.waiter)
-        }
-        waiter?.resume(with: result)
-        return decides
-    }
-
-    var value: Value {
-        get async throws {
-            try await withCheckedThrowingContinuation { waiter in
-                let done = state.withLock { s -> Swift.Result<Value, any Error>? in
-                    if s.result == nil { s.waiter = waiter }
-                    return s.result
-                }
-                if let done { waiter.resume(with: done) }
-            }
-        }
-    }
 }

@@ -76,23 +76,32 @@ package final class PostgresSchedulerLock: SchedulerLock {
     /// The boolean answer of `query`, or an error when it takes longer than `answerWait`:
     /// a silent server must not leave this instance believing it still holds the lock.
     private func answer(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Bool {
-        // A query written to an already closed connection is never answered (postgres-nio drops it), and a task
-        // group waits for all its children: so ask only an open connection, and close it when it stays silent.
+        // A query written to an already closed connection is never answered (postgres-nio drops it): so ask only
+        // an open connection, and when it stays silent close it and abandon the query rather than await it.
         guard !connection.isClosed else { throw StoreError.unavailable("the lock's connection is closed") }
-        let wait = answerWait
+        let answer = FirstAnswer<Bool>()
         let logger = logger
-        return try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
+        let work = Task {
+            do {
                 let rows = try await connection.query(query, logger: logger).collect()
-                return try rows.first?.decode(Bool.self) ?? false
+                answer.finish(.success(try rows.first?.decode(Bool.self) ?? false))
+            } catch {
+                answer.finish(.failure(error))
             }
-            group.addTask {
-                try await Task.sleep(for: wait)
+        }
+        let wait = answerWait
+        let timer = Task {
+            guard (try? await Task.sleep(for: wait)) != nil else { return }
+            if answer.finish(.failure(StoreError.unavailable("PostgreSQL did not answer within \(wait)"))) {
+                work.cancel()
                 try? await connection.close()
-                throw StoreError.unavailable("PostgreSQL did not answer within \(wait)")
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await answer.value
+        } onCancel: {
+            if answer.finish(.failure(CancellationError())) { work.cancel() }
         }
     }
 }
