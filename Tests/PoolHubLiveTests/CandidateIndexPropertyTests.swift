@@ -131,6 +131,24 @@ import Testing
         return ((chosen + walked).map { bySlot[$0]! }, rejected)
     }
 
+    /// The fleet's summary counted member by member, as `InProcessFleet` did before it kept a tally.
+    static func summaryByScan(_ fleet: [(slot: Int32, member: FleetMember)], heartbeat: HeartbeatPolicy, at now: Date) -> FleetSummary {
+        var summary = FleetSummary()
+        summary.entries["leases"] = 0
+        for m in fleet.map(\.member) {
+            summary.entries["leases", default: 0] += m.leases.count
+            guard m.isListed else { continue }
+            summary.total += 1
+            summary.activeReservations += m.reservedSlots(at: now)
+            guard heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now) else { continue }
+            summary.online += 1
+            if m.status?.available == true { summary.available += 1 }
+            summary.totalSlots += m.miner.capabilities.maxConcurrentJobs
+            summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
+        }
+        return summary
+    }
+
     @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
     func matchesEqualABruteForceScanThroughRandomEvents(seed: UInt64) {
         var random = SplitMix64(seed: seed)
@@ -260,6 +278,10 @@ import Testing
             let answer = fleet.match(request, at: now)
             #expect(answer.miners.map(\.address) == expected.addresses, "step \(step): \(request)")
             #expect(answer.rejected == expected.rejected, "step \(step): \(request)")
+            // The summary kept as members are filed equals a count over the whole fleet.
+            var summary = fleet.summary(at: now)
+            summary.entries = ["leases": summary.entries["leases"] ?? -1]
+            #expect(summary == Self.summaryByScan(fleetView, heartbeat: HeartbeatPolicy(ttl: ttl), at: now), "step \(step)")
             // Preferences never admit what a requirement excludes.
             for miner in answer.miners {
                 let m = fleet.member(miner.address)

@@ -22,6 +22,8 @@ package final class InProcessFleet: LiveState {
         var slotsByKey: [[UInt8]: Int32] = [:]
         var index = CandidateIndex()
         var expiries = ExpiryQueue()
+        /// The summary, kept as members are filed.
+        var tally = FleetTally()
         /// Miners that went offline, until storage takes them (`takeOfflineTransitions`).
         var wentOffline: [OfflineTransition] = []
         /// The slot of the miner each reservation is on; the reservation itself is in that member's `leases`.
@@ -54,7 +56,10 @@ package final class InProcessFleet: LiveState {
             var regions = CandidateIndex()
             let entries = (0..<members.count).map { s.entry(Int32($0), regions: &regions) }
             s.index = CandidateIndex(entries, regions: regions.regionTable)
-            for i in members.indices { s.schedule(Int32(i)) }
+            for i in members.indices {
+                s.tally.set(Int32(i), s.share(Int32(i)))
+                s.schedule(Int32(i))
+            }
         }
     }
 
@@ -338,23 +343,14 @@ package final class InProcessFleet: LiveState {
         state.withLock { s in s.members.lazy.filter(\.isListed).map { ($0.miner.address, $0.card.score) } }
     }
 
+    /// The fleet's counts as of `now`, from the tally kept as members are filed: no scan of the fleet.
     package func summary(at now: Date) -> FleetSummary {
-        let heartbeat = policy.heartbeat
-        return state.withLock { s in
-            var summary = FleetSummary()
-            for m in s.members where m.isListed {
-                summary.total += 1
-                guard heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now)
-                else { continue }
-                summary.online += 1
-                if m.status?.available == true { summary.available += 1 }
-                summary.totalSlots += m.miner.capabilities.maxConcurrentJobs
-                summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
-            }
-            summary.activeReservations = s.members.reduce(0) { $0 + ($1.isListed ? $1.reservedSlots(at: now) : 0) }
+        state.withLock { s in
+            s.advance(to: now)
+            var summary = s.tally.summary
             summary.entries = [
                 "members": s.members.count, "credentials": s.slotsByKey.count, "reservations": s.reservations.count,
-                "reservations_by_job": s.reservationsByJob.count, "leases": s.members.reduce(0) { $0 + $1.leases.count },
+                "reservations_by_job": s.reservationsByJob.count, "leases": s.tally.leases,
             ]
             return summary
         }
@@ -394,7 +390,20 @@ extension InProcessFleet.State {
         let region = index.intern(members[Int(slot)].miner.region)
         let entry = members.withUnsafeBufferPointer { CandidateIndex.Entry($0, slot: slot, region: region, in: context) }
         index.set(slot, entry)
+        tally.set(slot, share(slot))
         schedule(slot)
+    }
+
+    /// What member `slot` adds to the fleet's summary now.
+    fileprivate func share(_ slot: Int32) -> FleetTally.Share {
+        // Fields read in place: a member copied whole costs a retain of each of its references.
+        let i = Int(slot)
+        guard members[i].isListed else { return FleetTally.Share(unlistedWithLeases: members[i].leases.count) }
+        let status = members[i].status
+        return FleetTally.Share(
+            online: policy.heartbeat.isOnline(lastHeartbeatAt: status?.lastHeartbeatAt, graceUntil: members[i].graceUntil, at: now),
+            available: status?.available == true, slots: members[i].miner.capabilities.maxConcurrentJobs,
+            used: members[i].usedSlots(at: now), reserved: members[i].reservedSlots(at: now), leases: members[i].leases.count)
     }
 
     fileprivate mutating func schedule(_ slot: Int32) {
