@@ -43,6 +43,23 @@ func populate(_ fleet: InProcessFleet, count: Int, slots: Int = 4, model: String
         #expect(fleet.summary(at: t0).activeReservations == 400)
     }
 
+    /// A heartbeat expires at the instant the expiry queue fires for it, whatever the floating-point rounding: here
+    /// `(last + ttl) - last < ttl`, so a TTL checked by subtraction still said online at that instant, and nothing
+    /// was left scheduled to take the miner out later.
+    @Test func aHeartbeatExpiresAtTheInstantItsExpiryFires() {
+        let ttl: TimeInterval = 30.3
+        let fleet = InProcessFleet(
+            policy: .init(scorer: Scorer(config: .standard, heartbeatTTL: ttl), heartbeat: HeartbeatPolicy(ttl: ttl), reservationTTL: 60))
+        let last = Date(timeIntervalSinceReferenceDate: 786_000_725.8526014)
+        #expect(last.addingTimeInterval(ttl).timeIntervalSince(last) < ttl)  // the rounding this test is about
+        populate(fleet, count: 1, at: last)
+        fleet.sweep(at: HeartbeatPolicy(ttl: ttl).expiry(of: last))
+        let later = last.addingTimeInterval(1_000)
+        #expect(fleet.summary(at: later).online == 0)
+        #expect(fleet.match(MatchRequest(model: "llama3.2", reserve: false), at: later).miners.isEmpty)
+        #expect(fleet.takeOfflineTransitions().count == 1)
+    }
+
     @Test func reportedLoadAndReservationsOverlap() {
         let fleet = makeFleet()
         populate(fleet, count: 1, slots: 2)

@@ -15,7 +15,8 @@ package struct HeartbeatPolicy: Sendable, Equatable {
     package func isOnline(lastHeartbeatAt: Date?, graceUntil: Date? = nil, at now: Date) -> Bool {
         if let graceUntil, now < graceUntil { return true }
         guard let lastHeartbeatAt else { return false }
-        return now.timeIntervalSince(lastHeartbeatAt) < ttl
+        // Against the very instant the expiry queue fires at: `now - last < ttl` can round the other way.
+        return now < expiry(of: lastHeartbeatAt)
     }
 
     package func expiry(of lastHeartbeatAt: Date) -> Date { lastHeartbeatAt.addingTimeInterval(ttl) }
