@@ -134,9 +134,9 @@ import Testing
     /// The fleet's summary counted member by member, as `InProcessFleet` did before it kept a tally.
     static func summaryByScan(_ fleet: [(slot: Int32, member: FleetMember)], heartbeat: HeartbeatPolicy, at now: Date) -> FleetSummary {
         var summary = FleetSummary()
-        summary.entries["leases"] = 0
+        var leases = 0
         for m in fleet.map(\.member) {
-            summary.entries["leases", default: 0] += m.leases.count
+            leases += m.leases.count
             guard m.isListed else { continue }
             summary.total += 1
             summary.activeReservations += m.reservedSlots(at: now)
@@ -146,6 +146,7 @@ import Testing
             summary.totalSlots += m.miner.capabilities.maxConcurrentJobs
             summary.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
         }
+        summary.entries = ["leases": leases]
         return summary
     }
 

@@ -90,10 +90,7 @@ extension PostgresHubStoreTests {
     /// answered, yet every call answers by its deadline, inside a request and out, and the store recovers.
     @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(2)))
     func aServerThatHangsIsUnavailableByTheDeadline() async throws {
-        var location = try await TestPostgres.createDatabase()
-        let proxy = try await FreezableProxy(targetPort: location.port)
-        location.host = "127.0.0.1"
-        location.port = proxy.port
+        let (location, proxy) = try await TestPostgres.createDatabaseBehindProxy()
         let store = PostgresHubStore(location: location, connectionWait: .seconds(10), logger: testLogger)
         try await withRunning(store) {
             try await store.migrate()

@@ -77,10 +77,7 @@ extension SchedulerLockTests {
     /// by its answer wait, and the run still ends when cancelled (an unanswered query is abandoned, not awaited).
     @Test(.enabled(if: TestPostgres.isConfigured), .timeLimit(.minutes(1)))
     func aServerThatHangsDropsTheLockAndTheRunStillEnds() async throws {
-        var location = try await TestPostgres.createDatabase()
-        let proxy = try await FreezableProxy(targetPort: location.port)
-        location.host = "127.0.0.1"
-        location.port = proxy.port
+        let (location, proxy) = try await TestPostgres.createDatabaseBehindProxy()
         let lock = PostgresSchedulerLock(location: location, retryInterval: .milliseconds(100), logger: testLogger)
         let task = Task { await lock.run() }
         defer { task.cancel() }

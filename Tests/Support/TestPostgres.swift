@@ -30,6 +30,15 @@ package enum TestPostgres {
         return location
     }
 
+    /// A new, empty database reached through a proxy that a test can freeze (a server that hangs).
+    package static func createDatabaseBehindProxy() async throws -> (location: PostgresLocation, proxy: FreezableProxy) {
+        var location = try await createDatabase()
+        let proxy = try await FreezableProxy(targetPort: location.port)
+        location.host = "127.0.0.1"
+        location.port = proxy.port
+        return (location, proxy)
+    }
+
     package static func withAdminConnection(_ location: PostgresLocation, _ body: (PostgresConnection) async throws -> Void) async throws {
         let configuration = PostgresConnection.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
