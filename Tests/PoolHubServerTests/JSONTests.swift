@@ -53,6 +53,23 @@ import Testing
         }
     }
 
+    /// Match ids and reservation ids are written as Foundation and `ReservationID` write them (seeded, plus the extremes).
+    @Test func idsAreWrittenAsTheirTextForms() throws {
+        var rng = SplitMix64(seed: 12)
+        let words: [(UInt64, UInt64)] = [(0, 0), (.max, .max), (0x0123_4567_89ab_cdef, 0xf)] + (0..<2_000).map { _ in (rng.next(), rng.next()) }
+        for (high, low) in words {
+            var pair = (high, low)
+            let uuid = withUnsafeBytes(of: &pair) { UUID(uuid: $0.load(as: uuid_t.self)) }
+            var w = JSONWriter()
+            w.array { w in
+                w.uuid(uuid)
+                w.hex(high, low)
+            }
+            let id = ReservationID(high: high, low: low)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == "[\"\(uuid.uuidString.lowercased())\",\"\(id.description)\"]")
+        }
+    }
+
     /// Strings with and without characters to escape (control characters, quotes, backslashes, non-ASCII) read back as written.
     @Test func stringsReadBackAsWritten() throws {
         let strings = ["0xabc", "", "a\"b", "back\\slash", "line\nbreak\ttab\u{0}\u{1f}", "é😀", "plain id-1_2.3/4"]

@@ -108,6 +108,36 @@ struct JSONWriter {
         }
     }
 
+    /// A UUID as lowercase 8-4-4-4-12 hex, as `uuidString.lowercased()` writes it, without Foundation's
+    /// formatting and case change (the match id of every answer).
+    mutating func uuid(_ value: UUID) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: value.uuid) { raw in
+            for (i, byte) in raw.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { bytes.append(UInt8(ascii: "-")) }
+                hexDigits(UInt64(byte), 2)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// 128 bits as 32 lowercase hex digits, high word first (a reservation id).
+    mutating func hex(_ high: UInt64, _ low: UInt64) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        hexDigits(high, 16)
+        hexDigits(low, 16)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func hexDigits(_ value: UInt64, _ count: Int) {
+        for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+            bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        }
+    }
+
     mutating func null() {
         separate()
         bytes += "null".utf8

@@ -11,7 +11,7 @@ enum MatchView {
         var w = JSONWriter()
         w.object { w in
             w.key("match_id")
-            w.string(UUID.random().uuidString.lowercased())
+            w.uuid(UUID.random())
             if let jobID {
                 w.key("job_id")
                 w.string(jobID)
@@ -34,7 +34,7 @@ enum MatchView {
                             w.key("reservation")
                             w.object { w in
                                 w.key("id")
-                                w.string(reservation.id.description)
+                                w.hex(reservation.id.high, reservation.id.low)
                                 w.key("expires_at")
                                 w.date(reservation.expiresAt)
                             }
