@@ -17,26 +17,44 @@ bench_start_hub() {
     "$bin/poolhub" serve --env-file /dev/null --host 127.0.0.1 --port 18080 >"$work/hub.log" 2>&1 &
   hub=$!
   "$bin/poolhub-bench" echo 18099 >"$work/echo.log" 2>&1 &
+  echo_server=$!
   for _ in $(seq 100); do curl -sf localhost:18080/health >/dev/null && break; sleep 0.1; done
 }
 
 bench_memory() { echo "hub resident memory: $(ps -o rss= -p "$hub" | awk '{print int($1/1024)}') MiB"; }
 
+# cpu_per_request PID WRK-OUTPUT TICKS-BEFORE: microseconds of CPU (user + system) PID spent per request of the
+# wrk run, from /proc/PID/stat. Steadier than a rate on a shared box: it does not count the time PID waited.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_per_request() {
+  awk -v t="$(($(cpu_ticks "$1") - $3))" -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "%.0f", t / hz * 1e6 / $1}' <<<"$2"
+}
+
 # measure NAME WRK-ARGS...: ROUNDS rounds of (echo, the load, echo), wrk -t2 -c64 for SECONDS_PER_RUN each.
 # On a shared box the ceiling moves by a third between runs, so each round's share is the load over the
-# mean of the two echo runs around it; prints every round and the median share, with the last round's latency.
+# mean of the two echo runs around it; prints every round and the median share, with the last round's latency,
+# and the CPU the hub and the echo server spent per request.
 measure() {
   local name=$1; shift
-  local seconds=${SECONDS_PER_RUN:-8} rounds=${ROUNDS:-3} shares=() out before after load
+  local seconds=${SECONDS_PER_RUN:-8} rounds=${ROUNDS:-3} shares=() out before after load ticks echo_cpu
   echo "== $name"
-  echo_rate() { wrk -t2 -c64 -d"${seconds}s" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo | awk '/Requests\/sec/ {print $2}'; }
-  before=$(echo_rate)
+  echo_rate() {
+    local ticks out
+    ticks=$(cpu_ticks "$echo_server")
+    out=$(wrk -t2 -c64 -d"${seconds}s" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo)
+    echo_cpu=$(cpu_per_request "$echo_server" "$out" "$ticks")
+    awk '/Requests\/sec/ {print $2}' <<<"$out"
+  }
+  echo_rate >"$work/rate"; before=$(<"$work/rate")
   for r in $(seq "$rounds"); do
+    ticks=$(cpu_ticks "$hub")
     out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$@")
     load=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    after=$(echo_rate)
+    local hub_cpu; hub_cpu=$(cpu_per_request "$hub" "$out" "$ticks")
+    echo_rate >"$work/rate"; after=$(<"$work/rate")
     shares+=("$(awk -v l="$load" -v a="$before" -v b="$after" 'BEGIN {printf "%.2f", 2 * l / (a + b)}')")
-    printf '   round %d: %s requests/s, echo %s / %s, share %s\n' "$r" "$load" "$before" "$after" "${shares[-1]}"
+    printf '   round %d: %s requests/s, echo %s / %s, share %s; CPU a request: hub %s µs, echo %s µs\n' \
+      "$r" "$load" "$before" "$after" "${shares[-1]}" "$hub_cpu" "$echo_cpu"
     before=$after
   done
   grep -E 'Non-2xx' <<<"$out" || true
