@@ -1,9 +1,86 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Testing
 
 @Suite struct MinerRoutesTests {
+    /// The miner object, written without JSONEncoder, carries every field the miner has, with its value, and
+    /// leaves out (rather than nulls) the ones it has not; tags come in key order, escaped where they must be.
+    @Test func theMinerObjectHoldsExactlyWhatTheMinerHas() async throws {
+        let t = try await TestHub.make()
+        try await t.test { client in
+            let full = try await client.send(
+                .post, "/api/v1/miners/register",
+                json: #"""
+                    {"address": "0xfull", "endpoint": "http://full.example:1",
+                     "capabilities": {"models": ["m1", "m2"], "gpu_memory": 81920, "max_concurrent_jobs": 2, "ram_memory": 65536,
+                                      "cpu_cores": 32, "gpu_name": "H100 \"SXM\""},
+                     "stake": 7, "region": "eu-west", "tags": {"z": "last", "a": "line\nbreak"}, "proto": "grpc",
+                     "price": "0.25", "chain_id": "ait-1", "wallet_address": "ait1wallet"}
+                    """#)
+            #expect(full.status == .created)
+            let token = try #require(full.json["token"] as? String)
+            let beat = try await client.send(
+                .post, "/api/v1/miners/0xfull/status", json: #"{"available": true, "current_load": 1, "gpu_utilization": 0.5, "temperature": 60}"#,
+                token: token)
+            #expect(beat.status == .ok)
+            #expect(try await client.send(.post, "/api/v1/miners/0xfull/cordon").status == .ok)
+
+            let raw = try await client.execute(uri: "/api/v1/miners/0xfull", method: .get) {
+                String(decoding: Data($0.body.readableBytesView), as: UTF8.self)
+            }
+            #expect(raw.contains(#""tags":{"a":"line\u000abreak","z":"last"}"#))
+            let read = try await client.send(.get, "/api/v1/miners/0xfull")
+            #expect(read.status == .ok)
+            let m = read.json
+            #expect(
+                Set(m.keys) == [
+                    "address", "endpoint", "capabilities", "stake", "region", "tags", "proto", "price", "chain_id", "wallet_address",
+                    "registered_at", "cordoned", "cordoned_at", "status", "standing", "score", "stats",
+                ])
+            #expect(m["address"] as? String == "0xfull")
+            #expect(m["stake"] as? Int == 7)
+            #expect(m["price"] as? String == "0.25")
+            #expect(m["proto"] as? String == "grpc")
+            #expect(m["chain_id"] as? String == "ait-1")
+            #expect(m["wallet_address"] as? String == "ait1wallet")
+            #expect(m["registered_at"] as? String == "2027-01-15T08:00:00Z")
+            #expect(m["cordoned"] as? Bool == true)
+            let capabilities = try #require(m["capabilities"] as? [String: Any])
+            #expect(capabilities["models"] as? [String] == ["m1", "m2"])
+            #expect(capabilities["gpu_memory"] as? Int == 81920)
+            #expect(capabilities["ram_memory"] as? Int == 65536)
+            #expect(capabilities["cpu_cores"] as? Int == 32)
+            #expect(capabilities["gpu_name"] as? String == #"H100 "SXM""#)
+            let status = try #require(m["status"] as? [String: Any])
+            #expect(
+                Set(status.keys) == ["online", "available", "current_load", "reserved", "gpu_utilization", "temperature", "last_heartbeat_at"])
+            #expect(status["gpu_utilization"] as? Double == 0.5)
+            #expect(status["temperature"] as? Double == 60)
+            #expect(status["last_heartbeat_at"] as? String == "2027-01-15T08:00:00Z")
+            #expect((m["standing"] as? [String: Any])?["state"] as? String == "good")
+            #expect((m["stats"] as? [String: Any])?["jobs_completed"] as? Int == 0)
+
+            let sparse = try await client.send(
+                .post, "/api/v1/miners/register",
+                json: #"{"address": "0xsparse", "endpoint": "http://sparse.example:1", "capabilities": {"models": ["m1"], "max_concurrent_jobs": 1}}"#
+            )
+            #expect(sparse.status == .created)
+            #expect(
+                Set(sparse.json.keys) == [
+                    "address", "endpoint", "capabilities", "stake", "tags", "registered_at", "cordoned", "status", "standing", "score", "stats",
+                    "token",
+                ])
+            #expect(Set((sparse.json["capabilities"] as? [String: Any] ?? [:]).keys) == ["models", "max_concurrent_jobs"])
+            #expect(Set((sparse.json["status"] as? [String: Any] ?? [:]).keys) == ["online", "available", "current_load", "reserved"])
+            let page = try await client.send(.get, "/api/v1/miners?limit=1")
+            #expect(page.status == .ok)
+            #expect((page.json["miners"] as? [[String: Any]])?.count == 1)
+            #expect(page.json["next_cursor"] as? String != nil)
+        }
+    }
+
     @Test func tourRegisterStatusMatchResultScore() async throws {
         let t = try await TestHub.make()
         try await t.test { client in

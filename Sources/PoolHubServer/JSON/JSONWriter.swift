@@ -1,9 +1,9 @@
-// Writing JSON straight into bytes (the match and heartbeat answers).
+// Writing JSON straight into bytes (the match, heartbeat and miner answers).
 
 import Foundation
 
-/// Writes JSON straight into bytes. Used for the hottest answers (a match, a heartbeat), where the
-/// generic JSONEncoder costs more than the work itself; other routes use Encodable views.
+/// Writes JSON straight into bytes. Used for the hottest answers (a match, a heartbeat, the miner object),
+/// where the generic JSONEncoder costs more than the work itself; other routes use Encodable views.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     /// True right after an opening bracket or a key: the next value needs no comma.
@@ -136,6 +136,13 @@ struct JSONWriter {
             let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
             bytes.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
         }
+    }
+
+    /// `"name": value` when there is a value; nothing when there is none (as JSONEncoder leaves out a nil).
+    mutating func optional<T>(_ name: String, _ value: T?, _ write: (inout JSONWriter, T) -> Void) {
+        guard let value else { return }
+        key(name)
+        write(&self, value)
     }
 
     mutating func null() {

@@ -64,9 +64,9 @@ struct MinerController {
         let now = clock.now()
         switch outcome {
         case .created(let member, let token):
-            return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: now, token: token), status: .created)
+            return JSONResponse.make(bytes: MinerView(member, heartbeat: registry.heartbeat, at: now, token: token).json, status: .created)
         case .updated(let member, let token):
-            return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: now, token: token))
+            return JSONResponse.make(bytes: MinerView(member, heartbeat: registry.heartbeat, at: now, token: token).json)
         }
     }
 
@@ -86,7 +86,7 @@ struct MinerController {
 
     @Sendable func show(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(context, opensWithKey: .coordinator, request)
-        return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
+        return JSONResponse.make(bytes: MinerView(member, heartbeat: registry.heartbeat, at: clock.now()).json)
     }
 
     @Sendable func score(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -104,13 +104,13 @@ struct MinerController {
     @Sendable func cordon(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.admin, request)
         let member = try await registry.cordon(try await self.operatorTarget(context))
-        return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
+        return JSONResponse.make(bytes: MinerView(member, heartbeat: registry.heartbeat, at: clock.now()).json)
     }
 
     @Sendable func uncordon(_ request: Request, context: HubRequestContext) async throws -> Response {
         try access.require(.admin, request)
         let member = try await registry.uncordon(try await self.operatorTarget(context))
-        return try JSONResponse.make(MinerView(member, heartbeat: registry.heartbeat, at: clock.now()))
+        return JSONResponse.make(bytes: MinerView(member, heartbeat: registry.heartbeat, at: clock.now()).json)
     }
 
     @Sendable func drain(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -133,7 +133,7 @@ struct MinerController {
             after: query.raw("cursor"))
         try query.validate()
         let page = registry.list(filter, limit: limit)
-        return try JSONResponse.make(MinerPageView(page.miners, more: page.more, heartbeat: registry.heartbeat, at: clock.now()))
+        return JSONResponse.make(bytes: MinerPageView.json(page.miners, more: page.more, heartbeat: registry.heartbeat, at: clock.now()))
     }
 
     /// The miner of the path, once the caller has shown a credential that may open it: credentials are

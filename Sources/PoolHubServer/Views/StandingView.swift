@@ -24,3 +24,15 @@ struct StandingView: Encodable {
         }
     }
 }
+
+extension StandingView {
+    /// The same object for the answers written with `JSONWriter` (the miner object).
+    func write(into w: inout JSONWriter) {
+        w.object { w in
+            w.key("state")
+            w.string(state)
+            w.optional("until", until) { $0.date($1) }
+            w.optional("probation_jobs", probationJobs) { $0.number($1) }
+        }
+    }
+}

@@ -52,8 +52,9 @@ struct AITBCController {
     /// The miner object of `/api/v1`, plus `miner_id`.
     @Sendable func status(_ request: Request, context: HubRequestContext) async throws -> Response {
         let member = try await self.member(request)
-        return try JSONResponse.make(
-            AITBCMinerStatusView(minerID: member.miner.address.value, view: MinerView(member, heartbeat: registry.heartbeat, at: clock.now())))
+        return JSONResponse.make(
+            bytes: AITBCMinerStatusView.json(
+                minerID: member.miner.address.value, view: MinerView(member, heartbeat: registry.heartbeat, at: clock.now())))
     }
 
     @Sendable func match(_ request: Request, context: HubRequestContext) async throws -> Response {
