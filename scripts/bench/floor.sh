@@ -2,7 +2,7 @@
 # Where a match's cost sits between the stack and the index: each load beside the echo ceiling
 # (scripts/bench/lib.sh), from a route that does almost nothing to a full reserving match, N miners (2,000).
 #   GET /nowhere                the five middlewares, the router and a 404 in the error shape
-#   GET /api/v1/miners/0x1      one miner read from the fleet, answered through JSONEncoder
+#   GET /api/v1/miners/0x1      one miner read from the fleet and written out (the miner object)
 #   match, a model nobody serves  parse, validation, the fleet lock, the api_calls count, the answer; no walk
 #   match with reserve          scripts/bench/match.lua, as http.sh runs it
 # Usage: scripts/bench/floor.sh [MINERS] [SECONDS]   (ROUNDS, default 3)
