@@ -53,6 +53,30 @@ import Testing
         }
     }
 
+    /// Numbers are written as JSONEncoder writes them (integral values without `.0`), seeded over every range of
+    /// exponents, plus the edges; what is not finite is null.
+    @Test func numbersAreWrittenAsJSONEncoderWritesThem() throws {
+        var rng = SplitMix64(seed: 13)
+        let fixed: [Double] = [
+            0, -0.0, 1, -1, 60, 0.5, 0.1, 1e-7, 1e16, 1e21, 123_456_789_012, .ulpOfOne, .greatestFiniteMagnitude, -.leastNonzeroMagnitude,
+        ]
+        let random = (0..<5_000).map { i -> Double in
+            let value = Double(bitPattern: rng.next())
+            return i % 2 == 0 && value.isFinite ? value.rounded() : value
+        }
+        for value in fixed + random where value.isFinite {
+            var w = JSONWriter()
+            w.array { w in w.number(value) }
+            #expect(String(decoding: w.bytes, as: UTF8.self) == String(decoding: try JSONEncoder().encode([value]), as: UTF8.self), "\(value)")
+        }
+        var w = JSONWriter()
+        w.array { w in
+            w.number(Double.nan)
+            w.number(Double.infinity)
+        }
+        #expect(w.bytes == Array("[null,null]".utf8))
+    }
+
     /// Match ids and reservation ids are written as Foundation and `ReservationID` write them (seeded, plus the extremes).
     @Test func idsAreWrittenAsTheirTextForms() throws {
         var rng = SplitMix64(seed: 12)

@@ -50,9 +50,15 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
     }
 
+    /// As JSONEncoder writes a number (`60`, `0.5`, `1e-07`), so the views of both read alike; null when not finite.
     mutating func number(_ value: Double) {
         separate()
-        bytes += (value.isFinite ? value.description : "null").utf8
+        guard value.isFinite else {
+            bytes += "null".utf8
+            return
+        }
+        let text = value.description
+        bytes += text.hasSuffix(".0") ? text.utf8.dropLast(2) : text.utf8[...]
     }
 
     mutating func bool(_ value: Bool) {

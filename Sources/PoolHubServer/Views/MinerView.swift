@@ -1,4 +1,4 @@
-// The miner object and a page of miners, written straight to bytes (every miner read and heartbeat client).
+// The miner object and a page of miners, written straight to bytes (every miner read, registration and operator action).
 
 import Foundation
 import PoolHubCore
