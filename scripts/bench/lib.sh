@@ -23,8 +23,9 @@ bench_start_hub() {
 
 bench_memory() { echo "hub resident memory: $(ps -o rss= -p "$hub" | awk '{print int($1/1024)}') MiB"; }
 
-# cpu_per_request PID WRK-OUTPUT TICKS-BEFORE: microseconds of CPU (user + system) PID spent per request of the
-# wrk run, from /proc/PID/stat. Steadier than a rate on a shared box: it does not count the time PID waited.
+# cpu_ticks PID: CPU (user + system) PID has used so far, in clock ticks, from /proc/PID/stat.
+# cpu_per_request PID WRK-OUTPUT TICKS-BEFORE: microseconds of that CPU PID spent per request of the wrk run.
+# Steadier than a rate on a shared box: it does not count the time PID waited for a core.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 cpu_per_request() {
   awk -v t="$(($(cpu_ticks "$1") - $3))" -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "%.0f", t / hz * 1e6 / $1}' <<<"$2"
@@ -36,22 +37,23 @@ cpu_per_request() {
 # and the CPU the hub and the echo server spent per request.
 measure() {
   local name=$1; shift
-  local seconds=${SECONDS_PER_RUN:-8} rounds=${ROUNDS:-3} shares=() out before after load ticks echo_cpu
+  local seconds=${SECONDS_PER_RUN:-8} rounds=${ROUNDS:-3} shares=() out before after load ticks hub_cpu echo_rate echo_cpu
   echo "== $name"
-  echo_rate() {
+  # Sets echo_rate and echo_cpu (run in this shell, not a subshell, so both survive).
+  run_echo() {
     local ticks out
     ticks=$(cpu_ticks "$echo_server")
     out=$(wrk -t2 -c64 -d"${seconds}s" -s scripts/bench/echo.lua http://127.0.0.1:18099/echo)
     echo_cpu=$(cpu_per_request "$echo_server" "$out" "$ticks")
-    awk '/Requests\/sec/ {print $2}' <<<"$out"
+    echo_rate=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   }
-  echo_rate >"$work/rate"; before=$(<"$work/rate")
+  run_echo; before=$echo_rate
   for r in $(seq "$rounds"); do
     ticks=$(cpu_ticks "$hub")
     out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$@")
     load=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    local hub_cpu; hub_cpu=$(cpu_per_request "$hub" "$out" "$ticks")
-    echo_rate >"$work/rate"; after=$(<"$work/rate")
+    hub_cpu=$(cpu_per_request "$hub" "$out" "$ticks")
+    run_echo; after=$echo_rate
     shares+=("$(awk -v l="$load" -v a="$before" -v b="$after" 'BEGIN {printf "%.2f", 2 * l / (a + b)}')")
     printf '   round %d: %s requests/s, echo %s / %s, share %s; CPU a request: hub %s µs, echo %s µs\n' \
       "$r" "$load" "$before" "$after" "${shares[-1]}" "$hub_cpu" "$echo_cpu"
