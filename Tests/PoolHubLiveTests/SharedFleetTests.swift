@@ -48,7 +48,7 @@ func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet)
             expiresAt: t0.addingTimeInterval(600.5))
         let events: [FleetEvent] = [
             .miner(address),
-            .status(address, LiveStatus(available: false, currentLoad: 3, gpuUtilization: 0.731, temperature: nil, lastHeartbeatAt: t0)),
+            .status([address: LiveStatus(available: false, currentLoad: 3, gpuUtilization: 0.731, temperature: nil, lastHeartbeatAt: t0)]),
             .stats(
                 address,
                 MinerStats(
@@ -62,7 +62,13 @@ func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet)
             #expect(decoded.origin == "me")
             #expect(decoded.event == event)
         }
+        let two: [MinerAddress: LiveStatus] = [
+            address: LiveStatus(available: true, currentLoad: 0, gpuUtilization: nil, temperature: 58.5, lastHeartbeatAt: t0),
+            MinerAddress("0xdef")!: LiveStatus(available: false, currentLoad: 1, gpuUtilization: 1, temperature: nil, lastHeartbeatAt: t0 + 1),
+        ]
+        #expect(FleetEvent.decode(FleetEvent.status(two).encoded(origin: "me"))?.event == .status(two))
         #expect(FleetEvent.decode("me\nstatus\n0xabc\n1") == nil)
+        #expect(FleetEvent.decode("me\nstatus\n0xabc\n1\n0\n\n\n0\n0xdef") == nil)
         #expect(FleetEvent.decode("garbage") == nil)
     }
 
@@ -71,7 +77,7 @@ func sharedPair(count: Int, slots: Int = 4) throws -> (SharedFleet, SharedFleet)
         let reservation = Reservation(id: ReservationID(high: 1, low: 2), address: address, jobID: nil, createdAt: t0, expiresAt: t0)
         let status = LiveStatus(available: true, currentLoad: 0, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0)
         let events: [(FleetEvent, readBack: Bool)] = [
-            (.miner(address), false), (.status(address, status), false), (.stats(address, MinerStats(decayedAt: t0)), false),
+            (.miner(address), false), (.status([address: status]), false), (.stats(address, MinerStats(decayedAt: t0)), false),
             (.scores, false), (.reserved(reservation), true), (.released(reservation.id, address), true),
         ]
         let skips = FleetEvent.isOwnNews(of: "me")
@@ -153,6 +159,58 @@ struct SharedFleetTests {
         let seen = await eventually(within: .seconds(10)) { b.member(address)?.status == beat }
         #expect(seen, "B never applied A's heartbeat")
         #expect(await b.sharedStateCheck()?.ok == true)
+    }
+
+    @Test func aBurstOfHeartbeatsReachesTheOthersAndRedis() async throws {
+        // More miners than one announcement carries, all heartbeating at once through A.
+        let count = SharedFleet.heartbeatsPerAnnouncement * 2 + 500
+        let (a, b) = try sharedPair(count: count, slots: 1)
+        let follower = Task { await b.follow() }
+        defer { follower.cancel() }
+        let listening = await eventually {
+            _ = try? await a.match(MatchRequest(model: "llama3.2", jobID: "probe-\(UUID())", limit: 1), at: t0)
+            return b.summary(at: t0).activeReservations > 0
+        }
+        #expect(listening)
+        let beats = (0..<count).map { i in
+            (MinerAddress("miner-\(i)")!,
+             LiveStatus(available: i % 3 != 0, currentLoad: i % 2, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0 + Double(i % 7)))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for (address, status) in beats { group.addTask { _ = await a.recordStatus(status, of: address) } }
+        }
+        let allSeen = await eventually(within: .seconds(20)) { beats.allSatisfy { b.member($0.0)?.status == $0.1 } }
+        #expect(allSeen, "B missed some of A's heartbeats")
+        // A third instance starting now reads every one from the heartbeat keys.
+        let late = SharedFleet(
+            local: makeFleet(), redis: a.redis, namespace: a.namespace, source: FixedSource(members: storedFleet(count: count, slots: 1)),
+            clock: ManualClock(t0), logger: Logger(label: "test"))
+        await late.reload()
+        #expect(beats.allSatisfy { late.member($0.0)?.status == $0.1 })
+    }
+
+    @Test func heartbeatsWaitingForABatchKeepEachMinersLatest() {
+        let (x, y) = (MinerAddress("0x1")!, MinerAddress("0x2")!)
+        func beat(_ at: Double, load: Int = 0) -> LiveStatus {
+            LiveStatus(available: true, currentLoad: load, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0 + at)
+        }
+        var outbox = HeartbeatOutbox()
+        // Whether each heartbeat started a batch (the outbox is a value: #expect cannot call its mutating methods).
+        let starts = [outbox.add(beat(1), of: x), outbox.add(beat(2), of: x), outbox.add(beat(1, load: 1), of: x), outbox.add(beat(3), of: y)]
+        #expect(starts == [true, false, false, false], "the first heartbeat starts a batch, later ones join it")
+        let first = outbox.next(atMost: 1)
+        let second = outbox.next(atMost: 1)
+        #expect(first?.count == 1 && second?.count == 1)
+        // An older heartbeat (load 1) did not replace the newer.
+        #expect((first ?? [:]).merging(second ?? [:]) { a, _ in a } == [x: beat(2), y: beat(3)])
+        let joins = outbox.add(beat(4), of: y)
+        #expect(!joins, "still sending until a call to next finds nothing")
+        let third = outbox.next(atMost: 10)
+        #expect(third == [y: beat(4)])
+        let drained = outbox.next(atMost: 10)
+        #expect(drained == nil)
+        let restarts = outbox.add(beat(5), of: x)
+        #expect(restarts, "the next heartbeat starts a new batch")
     }
 
     @Test func followersAdoptTheSchedulersScoreCache() async throws {

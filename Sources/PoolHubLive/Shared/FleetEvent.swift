@@ -11,7 +11,8 @@ import PoolHubCore
 enum FleetEvent: Equatable, Sendable {
     /// A registration, profile change or deregistration: read the miner again from storage.
     case miner(MinerAddress)
-    case status(MinerAddress, LiveStatus)
+    /// The live status of one miner (a heartbeat key's value) or of several (heartbeats announced in a batch).
+    case status([MinerAddress: LiveStatus])
     case stats(MinerAddress, MinerStats)
     case reserved(Reservation)
     case released(ReservationID, MinerAddress)
@@ -22,11 +23,15 @@ enum FleetEvent: Equatable, Sendable {
         let fields: [String] =
             switch self {
             case .miner(let address): ["miner", address.value]
-            case .status(let address, let s):
-                [
-                    "status", address.value, s.available ? "1" : "0", String(s.currentLoad), s.gpuUtilization.map(Wire.number) ?? "",
-                    s.temperature.map(Wire.number) ?? "", Wire.time(s.lastHeartbeatAt),
-                ]
+            case .status(let statuses):
+                // Six fields a miner.
+                ["status"]
+                    + statuses.flatMap { address, s in
+                        [
+                            address.value, s.available ? "1" : "0", String(s.currentLoad), s.gpuUtilization.map(Wire.number) ?? "",
+                            s.temperature.map(Wire.number) ?? "", Wire.time(s.lastHeartbeatAt),
+                        ]
+                    }
             case .stats(let address, let s):
                 [
                     "stats", address.value, Wire.number(s.completed), Wire.number(s.failed), Wire.number(s.responseTimeSumMs),
@@ -74,11 +79,15 @@ enum FleetEvent: Equatable, Sendable {
             event = .released(id, address)
         case "status":
             let f = rest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 6, let address = MinerAddress(f[0]), let load = Int(f[2]), let beat = Wire.date(f[5]) else { return nil }
-            event = .status(
-                address,
-                LiveStatus(
-                    available: f[1] == "1", currentLoad: load, gpuUtilization: Double(f[3]), temperature: Double(f[4]), lastHeartbeatAt: beat))
+            guard !f.isEmpty, f.count % 6 == 0 else { return nil }
+            var statuses: [MinerAddress: LiveStatus] = [:]
+            for k in stride(from: 0, to: f.count, by: 6) {
+                guard let address = MinerAddress(f[k]), let load = Int(f[k + 2]), let beat = Wire.date(f[k + 5]) else { return nil }
+                statuses[address] = LiveStatus(
+                    available: f[k + 1] == "1", currentLoad: load, gpuUtilization: Double(f[k + 3]), temperature: Double(f[k + 4]),
+                    lastHeartbeatAt: beat)
+            }
+            event = .status(statuses)
         case "stats":
             let f = rest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             // Nine fields from an instance older than standings (read as good standing), twelve since.

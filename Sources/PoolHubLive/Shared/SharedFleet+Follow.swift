@@ -70,7 +70,7 @@ extension SharedFleet {
             } catch {
                 logger.warning("could not read an announced miner", metadata: ["miner": "\(address)", "error": "\(error)"])
             }
-        case .status(let address, let status): _ = local.recordStatus(status, of: address)
+        case .status(let statuses): for (address, status) in statuses { _ = local.recordStatus(status, of: address) }
         case .stats(let address, let stats): local.takeStats(stats, of: address, at: now)
         case .reserved(let reservation): local.mirror(reservation)
         case .released(let id, _): local.forget(id)
@@ -100,8 +100,8 @@ extension SharedFleet {
         for chunk in stride(from: 0, to: addresses.count, by: 1_000) {
             let keys = addresses[chunk..<min(addresses.count, chunk + 1_000)].map { "\(namespace):hb:\($0)" }
             for value in try await redis.send(["MGET"] + keys).array ?? [] {
-                if let text = value.string, case .status(let address, let status)? = FleetEvent.decode(text)?.event {
-                    beats.append((address, status))
+                if let text = value.string, case .status(let statuses)? = FleetEvent.decode(text)?.event {
+                    beats += statuses.map { ($0.key, $0.value) }
                 }
             }
         }

@@ -32,6 +32,8 @@ package final class SharedFleet: LiveState {
     let recoveryWindow: Duration
     /// The epoch of Redis's data this instance has written its reservations into ("" before the first).
     let epoch = Mutex("")
+    /// Heartbeats taken here and not yet announced (`SharedFleet+Heartbeats`).
+    let heartbeats = Mutex(HeartbeatOutbox())
 
     var events: String { namespace + ":events" }
     var scoreCache: String { namespace + ":scores" }
@@ -94,11 +96,10 @@ package final class SharedFleet: LiveState {
         return known
     }
 
+    /// Answered once this instance holds the heartbeat; it reaches Redis and the others in the next batch.
     package func recordStatus(_ status: LiveStatus, of address: MinerAddress) async -> UptimeLedger? {
         guard let ledger = local.recordStatus(status, of: address) else { return nil }
-        let ttl = Int((local.policy.heartbeat.ttl * 1000).rounded(.up))
-        let beat = FleetEvent.status(address, status).encoded(origin: origin)
-        await announce([["SET", "\(namespace):hb:\(address)", beat, "PX", String(ttl)]], .status(address, status))
+        if heartbeats.withLock({ $0.add(status, of: address) }) { Task { await announceHeartbeats() } }
         return ledger
     }
 
@@ -134,7 +135,7 @@ package final class SharedFleet: LiveState {
 
     /// Sends `commands` and the event in one pipelined write. A failure is logged, not thrown: the
     /// change is already durable and local, and the others read everything again when Redis returns.
-    private func announce(_ commands: [[String]], _ event: FleetEvent) async {
+    func announce(_ commands: [[String]], _ event: FleetEvent) async {
         do {
             let replies = try await redis.pipeline(commands + [["PUBLISH", events, event.encoded(origin: origin)]])
             for case .error(let message) in replies { logger.warning("redis refused a command", metadata: ["error": "\(message)"]) }
