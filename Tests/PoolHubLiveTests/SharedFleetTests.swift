@@ -173,8 +173,10 @@ struct SharedFleetTests {
         }
         #expect(listening)
         let beats = (0..<count).map { i in
-            (MinerAddress("miner-\(i)")!,
-             LiveStatus(available: i % 3 != 0, currentLoad: i % 2, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0 + Double(i % 7)))
+            (
+                MinerAddress("miner-\(i)")!,
+                LiveStatus(available: i % 3 != 0, currentLoad: i % 2, gpuUtilization: nil, temperature: nil, lastHeartbeatAt: t0 + Double(i % 7))
+            )
         }
         await withTaskGroup(of: Void.self) { group in
             for (address, status) in beats { group.addTask { _ = await a.recordStatus(status, of: address) } }
