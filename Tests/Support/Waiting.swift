@@ -2,9 +2,11 @@
 
 import Synchronization
 
-/// Polls `condition` until it holds or `deadline` passes; true when it held (tests must never hang).
+/// Polls `condition` until it holds or `deadline` passes; true when it held (tests must never hang). The default
+/// deadline is generous because it is only ever reached by a failure or by a box that the whole suite saturates
+/// (two cores starting servers for every suite at once: a subscription once took 9 s there, and another over 10 s).
 package func eventually(
-    within deadline: Duration = .seconds(10), every step: Duration = .milliseconds(20), _ condition: () async -> Bool
+    within deadline: Duration = .seconds(30), every step: Duration = .milliseconds(20), _ condition: () async -> Bool
 ) async -> Bool {
     let end = ContinuousClock.now + deadline
     while ContinuousClock.now < end {
