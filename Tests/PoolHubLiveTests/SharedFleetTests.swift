@@ -5,6 +5,7 @@ import PoolHubCore
 @testable import PoolHubLive
 import PoolHubTestSupport
 import RESP
+import Synchronization
 import Testing
 
 let redisURL = ProcessInfo.processInfo.environment["POOLHUB_TEST_REDIS_URL"]
@@ -14,6 +15,43 @@ struct FixedSource: FleetSource {
     let members: [FleetMember]
     func fleet() async throws -> [FleetMember] { members }
     func member(_ address: MinerAddress) async throws -> FleetMember? { members.first { $0.miner.address == address } }
+}
+
+/// Storage whose fleet read hands over what it held when called but returns only once the test opens the
+/// gate, so that the test can change things in between; `member` reads what it holds now.
+final class GatedSource: FleetSource {
+    private struct State {
+        var members: [FleetMember]
+        var reading = false
+        var open = false
+    }
+    private let state: Mutex<State>
+
+    init(members: [FleetMember]) { state = Mutex(State(members: members)) }
+
+    func fleet() async throws -> [FleetMember] {
+        let read = state.withLock { s in
+            s.reading = true
+            return s.members
+        }
+        _ = await eventually(within: .seconds(60)) { self.state.withLock { $0.open } }
+        return read
+    }
+
+    func member(_ address: MinerAddress) async throws -> FleetMember? {
+        state.withLock { s in s.members.first { $0.miner.address == address } }
+    }
+
+    var isReading: Bool { state.withLock { $0.reading } }
+    func open() { state.withLock { $0.open = true } }
+
+    /// Writes a member, as the services write storage before they tell the hot state.
+    func store(_ member: FleetMember) {
+        state.withLock { s in
+            s.members.removeAll { $0.miner.address == member.miner.address }
+            s.members.append(member)
+        }
+    }
 }
 
 /// `count` online miners serving llama3.2, as storage would hand them over.
@@ -159,6 +197,45 @@ struct SharedFleetTests {
         let seen = await eventually(within: .seconds(10)) { b.member(address)?.status == beat }
         #expect(seen, "B never applied A's heartbeat")
         #expect(await b.sharedStateCheck()?.ok == true)
+    }
+
+    @Test func whatChangesDuringAReloadSurvivesIt() async throws {
+        // An instance serves while it reads the fleet (at start-up, and after every return of Redis): what it
+        // takes between the read of storage and the new view must not be lost to the older read.
+        let redis = RedisClient(configuration: try RedisConfiguration(url: try #require(redisURL)), logger: Logger(label: "test"))
+        let fleet = storedFleet(count: 4)
+        let source = GatedSource(members: Array(fleet.prefix(3)))
+        let b = SharedFleet(
+            local: makeFleet(), redis: redis, namespace: "live-\(UUID().uuidString)", source: source, clock: ManualClock(t0),
+            logger: Logger(label: "test"))
+        b.load(Array(fleet.prefix(3)), at: t0)
+        let following = Task { await b.follow() }
+        defer { following.cancel() }
+        #expect(await eventually { source.isReading })
+        #expect(await b.sharedStateCheck()?.ok == false, "ready before its first reload ended")
+
+        // While the read waits: a registration, a cordon, a heartbeat and a result's statistics.
+        let newcomer = fleet[3]
+        source.store(newcomer)
+        await b.upsert(newcomer.miner, credential: newcomer.credential, stats: newcomer.stats, at: t0)
+        var cordoned = fleet[0]
+        cordoned.cordonedAt = t0
+        source.store(cordoned)
+        await b.setCordon(cordoned.miner.address, cordonedAt: t0)
+        let beat = LiveStatus(available: false, currentLoad: 1, gpuUtilization: 0.25, temperature: 50, lastHeartbeatAt: t0 + 5)
+        _ = await b.recordStatus(beat, of: fleet[1].miner.address)
+        var stats = fleet[2].stats
+        stats.version += 1
+        await b.takeStats(stats, of: fleet[2].miner.address, at: t0)
+
+        source.open()
+        #expect(await eventually { await b.sharedStateCheck()?.ok == true }, "never caught up")
+        #expect(b.member(newcomer.miner.address)?.isListed == true, "the registration was lost")
+        #expect(b.member(cordoned.miner.address)?.isCordoned == true, "the cordon was lost")
+        #expect(b.member(fleet[1].miner.address)?.status == beat, "the heartbeat was lost")
+        #expect(b.member(fleet[2].miner.address)?.stats.version == stats.version, "the statistics were lost")
+        let listed = try await b.match(MatchRequest(model: "llama3.2", limit: 10, reserve: false), at: t0).miners.map(\.address)
+        #expect(!listed.contains(cordoned.miner.address) && listed.contains(fleet[2].miner.address))
     }
 
     @Test func aBurstOfHeartbeatsReachesTheOthersAndRedis() async throws {

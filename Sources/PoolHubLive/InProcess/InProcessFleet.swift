@@ -46,20 +46,25 @@ package final class InProcessFleet: LiveState {
     }
 
     package func load(_ members: [FleetMember], at now: Date) {
+        state.withLock { s in s.replace(with: members, at: now) }
+    }
+
+    /// Takes the fleet as storage had it when it was read, as `load` does, but keeps what this instance
+    /// learned since: members storage did not have yet, and statuses and statistics newer than storage's.
+    /// Leases are not kept: the caller mirrors the live reservations it read with the fleet.
+    package func reload(_ stored: [FleetMember], at now: Date) {
         state.withLock { s in
-            s = State(policy: s.policy, now: now, rng: s.rng, secure: s.secure)
-            s.members = members
-            for (i, member) in members.enumerated() {
-                s.slots[member.miner.address] = Int32(i)
-                if let key = member.credential.lookup { s.slotsByKey[key] = Int32(i) }
+            var members = stored
+            var read = Set<MinerAddress>(minimumCapacity: stored.count)
+            for k in members.indices {
+                read.insert(members[k].miner.address)
+                if let slot = s.slots[members[k].miner.address] { members[k].keepNewer(of: s.members[Int(slot)]) }
             }
-            var regions = CandidateIndex()
-            let entries = (0..<members.count).map { s.entry(Int32($0), regions: &regions) }
-            s.index = CandidateIndex(entries, regions: regions.regionTable)
-            for i in members.indices {
-                s.tally.set(Int32(i), s.share(Int32(i)))
-                s.schedule(Int32(i))
+            for var member in s.members where !read.contains(member.miner.address) {
+                member.leases = []
+                members.append(member)
             }
+            s.replace(with: members, at: now)
         }
     }
 
@@ -82,14 +87,7 @@ package final class InProcessFleet: LiveState {
             let current = s.members[i]
             var member = stored
             member.leases = current.leases
-            if let mine = current.status, mine.lastHeartbeatAt > member.status?.lastHeartbeatAt ?? .distantPast {
-                member.status = mine
-                member.uptime = current.uptime
-            }
-            if current.stats.version > member.stats.version {
-                member.stats = current.stats
-                member.card = current.card
-            }
+            member.keepNewer(of: current)
             s.rekey(slot, from: current.credential, to: member.credential)
             s.members[i] = member
             s.reindex(slot)
@@ -362,6 +360,23 @@ extension InProcessFleet.State {
         FilterContext(now: now, heartbeat: policy.heartbeat, thresholds: policy.scorer.config.thresholds)
     }
 
+    /// Starts again from `members`, indexed and scheduled afresh; reservations are mirrored afterwards.
+    fileprivate mutating func replace(with members: [FleetMember], at now: Date) {
+        self = Self(policy: policy, now: now, rng: rng, secure: secure)
+        self.members = members
+        for (i, member) in members.enumerated() {
+            slots[member.miner.address] = Int32(i)
+            if let key = member.credential.lookup { slotsByKey[key] = Int32(i) }
+        }
+        var regions = CandidateIndex()
+        let entries = (0..<members.count).map { entry(Int32($0), regions: &regions) }
+        index = CandidateIndex(entries, regions: regions.regionTable)
+        for i in members.indices {
+            tally.set(Int32(i), share(Int32(i)))
+            schedule(Int32(i))
+        }
+    }
+
     fileprivate mutating func append(_ member: FleetMember) {
         let slot = Int32(members.count)
         members.append(member)
@@ -469,5 +484,20 @@ extension InProcessFleet.State {
         }
         members[Int(slot)].leases.removeAll { $0.id == id }
         if reindexing { reindex(slot) }
+    }
+}
+
+extension FleetMember {
+    /// Keeps `current`'s status and statistics (with what follows from them) where they are newer than this
+    /// member's, as storage had it: a heartbeat or a result taken after storage was read.
+    fileprivate mutating func keepNewer(of current: FleetMember) {
+        if let mine = current.status, mine.lastHeartbeatAt > status?.lastHeartbeatAt ?? .distantPast {
+            status = mine
+            uptime = current.uptime
+        }
+        if current.stats.version > stats.version {
+            stats = current.stats
+            card = current.card
+        }
     }
 }

@@ -4,15 +4,18 @@ import Foundation
 import Logging
 import PoolHubCore
 import RESP
+import Synchronization
 
 extension SharedFleet {
     /// Applies what the other instances announce, until the task is cancelled. Announcements are not
     /// stored, so after every (re)subscription the whole fleet is read again from storage and Redis.
     package func follow() async {
+        caughtUp.withLock { $0 = $0 ?? false }
         for await event in redis.subscribe(to: [events], skipping: FleetEvent.isOwnNews(of: origin)) {
             switch event {
             case .subscribed:
                 await reload()
+                caughtUp.withLock { $0 = true }
             case .message(_, let payload):
                 await apply(payload)
             case .disconnected(let reason):
@@ -23,7 +26,13 @@ extension SharedFleet {
 
     /// Reads the fleet from storage, then from Redis the live heartbeats (newer than storage's when
     /// PostgreSQL missed some), the live reservations and the score cache.
+    ///
+    /// This instance keeps serving meanwhile, so nothing it takes during the reads is lost: the view keeps
+    /// newer statuses and statistics and the miners storage did not have yet (`InProcessFleet.reload`), and
+    /// the miners whose registration or cordon changed here are read again from storage afterwards.
     func reload() async {
+        changedDuringReload.withLock { $0 = [] }
+        defer { changedDuringReload.withLock { $0 = nil } }
         var attempt = 0
         while !Task.isCancelled {
             do {
@@ -33,9 +42,10 @@ extension SharedFleet {
                 let members = try await source.fleet()
                 let reservations = try await liveReservations()
                 let beats = try await liveHeartbeats(of: members.filter(\.isListed).map(\.miner.address))
-                local.load(members, at: clock.now())
+                local.reload(members, at: clock.now())
                 for (address, status) in beats { _ = local.recordStatus(status, of: address) }
                 for reservation in reservations { local.mirror(reservation) }
+                for address in changedDuringReload.withLock({ $0.take() ?? [] }) { await refresh(address) }
                 await loadScoreCache()
                 logger.info("fleet reloaded", metadata: ["miners": "\(members.count)", "reservations": "\(reservations.count)"])
                 return
@@ -61,20 +71,24 @@ extension SharedFleet {
             guard sender != origin else { return }
         }
         switch event {
-        case .miner(let address):
-            do {
-                guard let stored = try await source.member(address) else { return }
-                // A deregistration also frees the miner's slots in this instance's view.
-                if let gone = stored.deregisteredAt { local.deregister(address, at: gone) }
-                local.merge(stored: stored)
-            } catch {
-                logger.warning("could not read an announced miner", metadata: ["miner": "\(address)", "error": "\(error)"])
-            }
+        case .miner(let address): await refresh(address)
         case .status(let statuses): for (address, status) in statuses { _ = local.recordStatus(status, of: address) }
         case .stats(let address, let stats): local.takeStats(stats, of: address, at: now)
         case .reserved(let reservation): local.mirror(reservation)
         case .released(let id, _): local.forget(id)
         case .scores: await loadScoreCache()
+        }
+    }
+
+    /// Reads a miner again from storage, after its registration or cordon changed.
+    private func refresh(_ address: MinerAddress) async {
+        do {
+            guard let stored = try await source.member(address) else { return }
+            // A deregistration also frees the miner's slots in this instance's view.
+            if let gone = stored.deregisteredAt { local.deregister(address, at: gone) }
+            local.merge(stored: stored)
+        } catch {
+            logger.warning("could not read a changed miner", metadata: ["miner": "\(address)", "error": "\(error)"])
         }
     }
 

@@ -34,6 +34,12 @@ package final class SharedFleet: LiveState {
     let epoch = Mutex("")
     /// Heartbeats taken here and not yet announced (`SharedFleet+Heartbeats`).
     let heartbeats = Mutex(HeartbeatOutbox())
+    /// Miners whose registration or cordon changed here while a reload ran (nil when none runs): the
+    /// reload's read of storage may predate the change, so they are read again after it (`SharedFleet+Follow`).
+    let changedDuringReload = Mutex<Set<MinerAddress>?>(nil)
+    /// Nil until `follow()` runs, then whether its first reload has finished: until then this instance
+    /// has not caught up with the others, and its shared-state check says so.
+    let caughtUp = Mutex<Bool?>(nil)
 
     var events: String { namespace + ":events" }
     var scoreCache: String { namespace + ":scores" }
@@ -77,12 +83,14 @@ package final class SharedFleet: LiveState {
     // MARK: Writes, announced to the other instances
 
     package func upsert(_ miner: Miner, credential: MinerCredential, stats: MinerStats, at now: Date) async {
+        noteChange(of: miner.address)
         local.upsert(miner, credential: credential, stats: stats, at: now)
         await announce([], .miner(miner.address))
     }
 
     @discardableResult
     package func deregister(_ address: MinerAddress, at now: Date) async -> Bool {
+        noteChange(of: address)
         let known = local.deregister(address, at: now)
         await announce([["DEL", "\(namespace):slots:\(address)"]], .miner(address))
         return known
@@ -90,6 +98,7 @@ package final class SharedFleet: LiveState {
 
     @discardableResult
     package func setCordon(_ address: MinerAddress, cordonedAt: Date?) async -> Bool {
+        noteChange(of: address)
         let known = local.setCordon(address, cordonedAt: cordonedAt)
         // The others read the miner again from storage, as after a registration change.
         await announce([], .miner(address))
@@ -131,6 +140,11 @@ package final class SharedFleet: LiveState {
             commands.append(hset)
         }
         await announce(commands + [["EXEC"]], .scores)
+    }
+
+    /// Called before a registration or cordon change reaches this instance's view (storage has it already).
+    private func noteChange(of address: MinerAddress) {
+        changedDuringReload.withLock { _ = $0?.insert(address) }
     }
 
     /// Sends `commands` and the event in one pipelined write. A failure is logged, not thrown: the
@@ -289,6 +303,9 @@ package final class SharedFleet: LiveState {
         do {
             _ = try await redis.send(["PING"])
             let elapsed = ContinuousClock.now - started
+            if caughtUp.withLock({ $0 }) == false {
+                return DependencyCheck(ok: false, error: "catching up with the other instances: the fleet is still being read")
+            }
             return DependencyCheck(ok: true, latencyMs: elapsed.inMilliseconds)
         } catch {
             return DependencyCheck(ok: false, error: "\(error)")
