@@ -23,15 +23,7 @@ enum FleetEvent: Equatable, Sendable {
         let fields: [String] =
             switch self {
             case .miner(let address): ["miner", address.value]
-            case .status(let statuses):
-                // Six fields a miner.
-                ["status"]
-                    + statuses.flatMap { address, s in
-                        [
-                            address.value, s.available ? "1" : "0", String(s.currentLoad), s.gpuUtilization.map(Wire.number) ?? "",
-                            s.temperature.map(Wire.number) ?? "", Wire.time(s.lastHeartbeatAt),
-                        ]
-                    }
+            case .status(let statuses): ["status"] + statuses.map { Wire.status(of: $0, $1) }
             case .stats(let address, let s):
                 [
                     "stats", address.value, Wire.number(s.completed), Wire.number(s.failed), Wire.number(s.responseTimeSumMs),
@@ -44,6 +36,12 @@ enum FleetEvent: Equatable, Sendable {
             case .scores: ["scores"]
             }
         return ([origin] + fields).joined(separator: "\n")
+    }
+
+    /// A `status` event, as `encoded` writes it, of statuses already in their wire form (`Wire.status`): a
+    /// heartbeat batch writes each status once, for its key and for the batch.
+    static func encodedStatus(_ lines: [String], origin: String) -> String {
+        ([origin, "status"] + lines).joined(separator: "\n")
     }
 
     /// Whether a payload is an announcement of `origin`'s own that it need not read back: all but its
@@ -116,6 +114,14 @@ enum Wire {
     static func number(_ value: Double) -> String { "\(value)" }
     static func time(_ date: Date) -> String { "\(date.timeIntervalSince1970)" }
     static func date(_ text: String) -> Date? { Double(text).map(Date.init(timeIntervalSince1970:)) }
+
+    /// One miner's live status in a `status` event: six fields.
+    static func status(of address: MinerAddress, _ s: LiveStatus) -> String {
+        [
+            address.value, s.available ? "1" : "0", String(s.currentLoad), s.gpuUtilization.map(number) ?? "",
+            s.temperature.map(number) ?? "", time(s.lastHeartbeatAt),
+        ].joined(separator: "\n")
+    }
 
     /// A reservation as the Lua scripts store it: address, created, expires, job ('' for none).
     static func record(of r: Reservation) -> String {

@@ -10,7 +10,7 @@ struct HeartbeatOutbox: Sendable {
 
     /// Takes a heartbeat; true when no batch is on its way, so the caller starts sending.
     mutating func add(_ status: LiveStatus, of address: MinerAddress) -> Bool {
-        if let kept = waiting[address], kept.lastHeartbeatAt > status.lastHeartbeatAt {} else { waiting[address] = status }
+        if waiting[address].map({ $0.lastHeartbeatAt <= status.lastHeartbeatAt }) ?? true { waiting[address] = status }
         defer { sending = true }
         return !sending
     }
@@ -42,10 +42,17 @@ extension SharedFleet {
     func announceHeartbeats() async {
         let ttl = String(Int((local.policy.heartbeat.ttl * 1000).rounded(.up)))
         while let batch = heartbeats.withLock({ $0.next(atMost: Self.heartbeatsPerAnnouncement) }) {
-            let keys = batch.map { address, status in
-                ["SET", "\(namespace):hb:\(address)", FleetEvent.status([address: status]).encoded(origin: origin), "PX", ttl]
+            // Each status is written once, for its key's value (an event of one) and for the batch's event.
+            var keys: [[String]] = []
+            var lines: [String] = []
+            keys.reserveCapacity(batch.count)
+            lines.reserveCapacity(batch.count)
+            for (address, status) in batch {
+                let line = Wire.status(of: address, status)
+                lines.append(line)
+                keys.append(["SET", "\(namespace):hb:\(address)", FleetEvent.encodedStatus([line], origin: origin), "PX", ttl])
             }
-            await announce(keys, .status(batch))
+            await announce(keys, payload: FleetEvent.encodedStatus(lines, origin: origin))
         }
     }
 }

@@ -150,8 +150,13 @@ package final class SharedFleet: LiveState {
     /// Sends `commands` and the event in one pipelined write. A failure is logged, not thrown: the
     /// change is already durable and local, and the others read everything again when Redis returns.
     func announce(_ commands: [[String]], _ event: FleetEvent) async {
+        await announce(commands, payload: event.encoded(origin: origin))
+    }
+
+    /// `announce` with the event already in its wire form.
+    func announce(_ commands: [[String]], payload: String) async {
         do {
-            let replies = try await redis.pipeline(commands + [["PUBLISH", events, event.encoded(origin: origin)]])
+            let replies = try await redis.pipeline(commands + [["PUBLISH", events, payload]])
             for case .error(let message) in replies { logger.warning("redis refused a command", metadata: ["error": "\(message)"]) }
         } catch {
             logger.notice("could not announce a change to other instances", metadata: ["error": "\(error)"])
