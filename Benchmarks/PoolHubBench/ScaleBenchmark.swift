@@ -151,6 +151,11 @@ struct ScaleBenchmark {
                 checks["gang cycles", default: 0] += 1
             }
         }
+        // What an open dashboard asks every 10 s, in the fleet lock: every match waits while it runs.
+        let dashboard = ContinuousClock.now
+        var modelsSeen = 0
+        for _ in 0..<100 { modelsSeen += fleet.modelSummaries(at: now).count }
+        print("  the dashboard's per-model table: \((ContinuousClock.now - dashboard) / 100) a call (\(modelsSeen / 100) models)")
         let summary = fleet.summary(at: now)
         print("  checks: \(checks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         print("  after the runs: \(summary.activeReservations) reservations held (the 90 % of the start)")

@@ -42,6 +42,8 @@ package protocol LiveState: Sendable {
     /// Every registered miner's current score, without copying the members.
     func scores() -> [(address: MinerAddress, score: Double)]
     func summary(at now: Date) -> FleetSummary
+    /// The summary of each model's miners (a miner serving two counts under both), also without a scan.
+    func modelSummaries(at now: Date) -> [String: ModelSummary]
     /// nil when the state is in process; otherwise whether the shared state answers, and why not.
     func sharedStateCheck() async -> DependencyCheck?
     /// The miners whose heartbeat expired since the last call (by `sweep` or any other operation), for storage.
@@ -85,6 +87,16 @@ package struct DependencyCheck: Sendable, Equatable {
         self.latencyMs = latencyMs
         self.error = error
     }
+}
+
+/// One model's miners (listed), online miners and their slots, counted like `FleetSummary`'s.
+package struct ModelSummary: Sendable, Equatable {
+    package var miners = 0
+    package var online = 0
+    package var totalSlots = 0
+    package var usedSlots = 0
+
+    package init() {}
 }
 
 /// Fleet-wide counts for status, health and metrics.

@@ -150,6 +150,24 @@ import Testing
         return summary
     }
 
+    /// Each model's summary by a count over the whole fleet (the dashboard's table, as it was computed before).
+    static func modelSummariesByScan(
+        _ fleet: [(slot: Int32, member: FleetMember)], heartbeat: HeartbeatPolicy, at now: Date
+    ) -> [String: ModelSummary] {
+        var byModel: [String: ModelSummary] = [:]
+        for m in fleet.map(\.member) where m.isListed {
+            let online = heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now)
+            for model in m.miner.capabilities.models {
+                byModel[model, default: ModelSummary()].miners += 1
+                guard online else { continue }
+                byModel[model]?.online += 1
+                byModel[model]?.totalSlots += m.miner.capabilities.maxConcurrentJobs
+                byModel[model]?.usedSlots += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
+            }
+        }
+        return byModel
+    }
+
     @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
     func matchesEqualABruteForceScanThroughRandomEvents(seed: UInt64) {
         var random = SplitMix64(seed: seed)
@@ -283,6 +301,8 @@ import Testing
             var summary = fleet.summary(at: now)
             summary.entries = ["leases": summary.entries["leases"] ?? -1]
             #expect(summary == Self.summaryByScan(fleetView, heartbeat: HeartbeatPolicy(ttl: ttl), at: now), "step \(step)")
+            #expect(
+                fleet.modelSummaries(at: now) == Self.modelSummariesByScan(fleetView, heartbeat: HeartbeatPolicy(ttl: ttl), at: now), "step \(step)")
             // Preferences never admit what a requirement excludes.
             for miner in answer.miners {
                 let m = fleet.member(miner.address)

@@ -9,7 +9,7 @@ import PoolHubCore
 /// the fleet in its lock: at 1,000,000 miners such a scan held every match up for a large fraction of a second.
 struct FleetTally {
     /// What one member adds to the summary.
-    struct Share {
+    struct Share: Equatable {
         private static let listedFlag: UInt8 = 1
         private static let onlineFlag: UInt8 = 2
         private static let availableFlag: UInt8 = 4
@@ -42,16 +42,26 @@ struct FleetTally {
     private var shares: [Share] = []
     /// The sum of every share (its `entries` left to the fleet, which knows its maps).
     private(set) var summary = FleetSummary()
+    /// The sum of the shares of each model's miners (a miner serving two models counts under both).
+    private(set) var byModel: [String: ModelSummary] = [:]
     /// Reservations held in members' memory, expired ones not yet forgotten included.
     private(set) var leases = 0
 
-    /// Replaces member `slot`'s share.
-    mutating func set(_ slot: Int32, _ share: Share) {
+    /// Replaces member `slot`'s share. `served` are the models it served when its share was last set (its index
+    /// entry's before the change), `serves` those it serves now: a profile change moves its share between them.
+    mutating func set(_ slot: Int32, _ share: Share, served: [String], serves: [String]) {
         let i = Int(slot)
         if i >= shares.count { shares.append(contentsOf: repeatElement(Share(), count: i - shares.count + 1)) }
-        add(shares[i], sign: -1)
+        let before = shares[i]
+        guard before != share || served != serves else { return }
+        add(before, sign: -1)
         add(share, sign: 1)
         shares[i] = share
+        for model in served {
+            byModel[model]?.add(before, sign: -1)
+            if byModel[model]?.miners == 0 { byModel[model] = nil }
+        }
+        for model in serves { byModel[model, default: ModelSummary()].add(share, sign: 1) }
     }
 
     private mutating func add(_ share: Share, sign: Int) {
@@ -62,5 +72,14 @@ struct FleetTally {
         summary.usedSlots += sign * Int(share.used)
         summary.activeReservations += sign * Int(share.reserved)
         leases += sign * Int(share.leases)
+    }
+}
+
+extension ModelSummary {
+    fileprivate mutating func add(_ share: FleetTally.Share, sign: Int) {
+        miners += sign * share.listed
+        online += sign * share.online
+        totalSlots += sign * Int(share.slots)
+        usedSlots += sign * Int(share.used)
     }
 }

@@ -353,6 +353,13 @@ package final class InProcessFleet: LiveState {
             return summary
         }
     }
+
+    package func modelSummaries(at now: Date) -> [String: ModelSummary] {
+        state.withLock { s in
+            s.advance(to: now)
+            return s.tally.byModel
+        }
+    }
 }
 
 extension InProcessFleet.State {
@@ -371,8 +378,8 @@ extension InProcessFleet.State {
         var regions = CandidateIndex()
         let entries = (0..<members.count).map { entry(Int32($0), regions: &regions) }
         index = CandidateIndex(entries, regions: regions.regionTable)
-        for i in members.indices {
-            tally.set(Int32(i), share(Int32(i)))
+        for (i, entry) in entries.enumerated() {
+            tally.set(Int32(i), share(Int32(i)), served: [], serves: entry?.models ?? [])
             schedule(Int32(i))
         }
     }
@@ -404,8 +411,9 @@ extension InProcessFleet.State {
         let context = context(at: now)
         let region = index.intern(members[Int(slot)].miner.region)
         let entry = members.withUnsafeBufferPointer { CandidateIndex.Entry($0, slot: slot, region: region, in: context) }
+        let served = index.entry(slot)?.models ?? []
         index.set(slot, entry)
-        tally.set(slot, share(slot))
+        tally.set(slot, share(slot), served: served, serves: entry?.models ?? [])
         schedule(slot)
     }
 

@@ -77,6 +77,7 @@ package final class SharedFleet: LiveState {
     package func members(where predicate: (FleetMember) -> Bool) -> [FleetMember] { local.members(where: predicate) }
     package func scores() -> [(address: MinerAddress, score: Double)] { local.scores() }
     package func summary(at now: Date) -> FleetSummary { local.summary(at: now) }
+    package func modelSummaries(at now: Date) -> [String: ModelSummary] { local.modelSummaries(at: now) }
     package func sweep(at now: Date) { local.sweep(at: now) }
     package func takeOfflineTransitions() -> [OfflineTransition] { local.takeOfflineTransitions() }
 

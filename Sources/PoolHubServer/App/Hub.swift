@@ -63,7 +63,7 @@ package struct Hub: Sendable {
     }
     var fleetHistory: FleetHistory {
         FleetHistory(
-            sampler: history, live: live, clock: clock, heartbeat: configuration.heartbeat,
+            sampler: history, live: live, clock: clock,
             sampleInterval: configuration.historySampleInterval, capacityAlertThresholdPct: configuration.capacityAlertThresholdPct)
     }
     var hotStateName: String { shared == nil ? "in_process" : "redis" }

@@ -17,7 +17,6 @@ struct FleetHistory: Sendable {
     let sampler: HistorySampler
     let live: any LiveState
     let clock: any HubClock
-    let heartbeat: HeartbeatPolicy
     let sampleInterval: TimeInterval
     let capacityAlertThresholdPct: Double
 
@@ -25,23 +24,11 @@ struct FleetHistory: Sendable {
         sampler.ring.samples(since: clock.now().addingTimeInterval(-Double(minutes) * 60))
     }
 
-    /// Miners, online miners and slots per model (a miner serving two models counts under both).
+    /// Miners, online miners and slots per model (a miner serving two models counts under both), from the
+    /// hot state's tallies: no scan of the fleet in its lock.
     func models() -> [ModelFleet] {
-        let now = clock.now()
-        var byModel: [String: ModelFleet] = [:]
-        for m in live.members(where: { _ in true }) {
-            let online = heartbeat.isOnline(lastHeartbeatAt: m.status?.lastHeartbeatAt, graceUntil: m.graceUntil, at: now)
-            for model in m.miner.capabilities.models {
-                var entry = byModel[model] ?? ModelFleet(model: model)
-                entry.miners += 1
-                if online {
-                    entry.online += 1
-                    entry.slotsTotal += m.miner.capabilities.maxConcurrentJobs
-                    entry.slotsUsed += min(m.usedSlots(at: now), m.miner.capabilities.maxConcurrentJobs)
-                }
-                byModel[model] = entry
-            }
-        }
-        return byModel.values.sorted { $0.model < $1.model }
+        live.modelSummaries(at: clock.now()).map { model, counts in
+            ModelFleet(model: model, miners: counts.miners, online: counts.online, slotsTotal: counts.totalSlots, slotsUsed: counts.usedSlots)
+        }.sorted { $0.model < $1.model }
     }
 }
