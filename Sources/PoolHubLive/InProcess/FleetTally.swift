@@ -53,10 +53,16 @@ struct FleetTally {
         let i = Int(slot)
         if i >= shares.count { shares.append(contentsOf: repeatElement(Share(), count: i - shares.count + 1)) }
         let before = shares[i]
-        guard before != share || served != serves else { return }
+        let sameModels = served == serves
+        guard before != share || !sameModels else { return }
         add(before, sign: -1)
         add(share, sign: 1)
         shares[i] = share
+        if sameModels {
+            // The usual case (a heartbeat, a reservation): one lookup a model. Serving the same models, it stays listed.
+            for model in serves { byModel[model]?.replace(before, with: share) }
+            return
+        }
         for model in served {
             byModel[model]?.add(before, sign: -1)
             if byModel[model]?.miners == 0 { byModel[model] = nil }
@@ -76,6 +82,11 @@ struct FleetTally {
 }
 
 extension ModelSummary {
+    fileprivate mutating func replace(_ old: FleetTally.Share, with new: FleetTally.Share) {
+        add(old, sign: -1)
+        add(new, sign: 1)
+    }
+
     fileprivate mutating func add(_ share: FleetTally.Share, sign: Int) {
         miners += sign * share.listed
         online += sign * share.online
