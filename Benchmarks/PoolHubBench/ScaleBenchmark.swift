@@ -156,6 +156,20 @@ struct ScaleBenchmark {
         var modelsSeen = 0
         for _ in 0..<100 { modelsSeen += fleet.modelSummaries(at: now).count }
         print("  the dashboard's per-model table: \((ContinuousClock.now - dashboard) / 100) a call (\(modelsSeen / 100) models)")
+        // A full-fleet read (the SLA pass's, the miner list's) on another thread, beside matches: how long a match waits.
+        let reads = DispatchGroup()
+        let readStart = ContinuousClock.now
+        DispatchQueue.global().async(group: reads) { for _ in 0..<3 { _ = fleet.members(where: { _ in true }).count } }
+        var waits: [Duration] = []
+        while reads.wait(timeout: .now()) == .timedOut {
+            let t = ContinuousClock.now
+            _ = fleet.match(request(waits.count), at: now)
+            waits.append(ContinuousClock.now - t)
+        }
+        waits.sort()
+        print(
+            "  three full-fleet reads: \((ContinuousClock.now - readStart) / 3) each; \(waits.count) matches beside them, "
+                + "p99.9 \(waits[waits.count * 999 / 1000]), slowest \(waits[waits.count - 1])")
         let summary = fleet.summary(at: now)
         print("  checks: \(checks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         print("  after the runs: \(summary.activeReservations) reservations held (the 90 % of the start)")

@@ -181,4 +181,29 @@ func populate(_ fleet: InProcessFleet, count: Int, slots: Int = 4, model: String
         #expect(reloaded.member(withKey: [2]) == nil)
         #expect(reloaded.member(withKey: [3])?.miner.address == miner.address)
     }
+
+    @Test func membersAreReadAChunkAtATimeEachOnceWhileTheFleetChanges() async {
+        let fleet = makeFleet()
+        let count = InProcessFleet.membersPerHold * 5 / 2 + 3
+        populate(fleet, count: count, slots: 2)
+        for i in stride(from: 0, to: count, by: 10) { fleet.deregister(MinerAddress("miner-\(i)")!, at: t0) }
+        func number(_ m: FleetMember) -> Int { Int(m.miner.address.value.dropFirst("miner-".count))! }
+        let expected = (0..<count).filter { $0 % 10 != 0 && $0 % 3 == 0 }
+        // Registrations, heartbeats and matches go on while the chunks are read.
+        let busy = Task {
+            for i in 0..<2_000 {
+                let newcomer = Miner(
+                    address: MinerAddress("late-\(i)")!, endpoint: "http://late.example.com",
+                    capabilities: MinerCapabilities(models: ["llama3.2"], gpuMemory: nil, maxConcurrentJobs: 1), registeredAt: t0)
+                fleet.upsert(newcomer, credential: MinerCredential(salt: [], digest: []), stats: MinerStats(decayedAt: t0), at: t0)
+                _ = fleet.match(MatchRequest(model: "llama3.2", jobID: "j-\(i)", limit: 1, reserve: true), at: t0)
+            }
+        }
+        for _ in 0..<20 {
+            let found = fleet.members { $0.miner.address.value.hasPrefix("miner-") && number($0) % 3 == 0 }
+            #expect(found.map(number) == expected, "each listed member once, in slot order")
+        }
+        await busy.value
+        #expect(fleet.members { _ in true }.count == count - (count + 9) / 10 + 2_000)
+    }
 }
