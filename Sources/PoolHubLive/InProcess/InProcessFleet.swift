@@ -338,15 +338,18 @@ package final class InProcessFleet: LiveState {
     package func members(where predicate: (FleetMember) -> Bool) -> [FleetMember] {
         var found: [FleetMember] = []
         var next = 0
-        while let end = state.withLock({ s -> Int? in
-            guard next < s.members.count else { return nil }
-            let end = min(s.members.count, next + Self.membersPerHold)
-            for i in next..<end where s.members[i].isListed && predicate(s.members[i]) { found.append(s.members[i]) }
-            return end
-        }) {
+        while true {
+            // Each chunk in an array of its own: the whole answer grows (and is copied) outside the lock.
+            let (chunk, end) = state.withLock { s -> ([FleetMember], Int) in
+                let end = min(s.members.count, next + Self.membersPerHold)
+                var chunk: [FleetMember] = []
+                for i in next..<end where s.members[i].isListed && predicate(s.members[i]) { chunk.append(s.members[i]) }
+                return (chunk, end)
+            }
+            guard end > next else { return found }
+            found += chunk
             next = end
         }
-        return found
     }
 
     package func scores() -> [(address: MinerAddress, score: Double)] {
