@@ -38,6 +38,7 @@ package protocol LiveState: Sendable {
     func refreshScores(at now: Date) async
     /// Forgets expired reservations.
     func sweep(at now: Date)
+    /// Listed members that satisfy `predicate`; in process read a chunk at a time, so not all at one instant.
     func members(where predicate: (FleetMember) -> Bool) -> [FleetMember]
     /// Every registered miner's current score, without copying the members.
     func scores() -> [(address: MinerAddress, score: Double)]

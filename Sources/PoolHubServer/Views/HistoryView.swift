@@ -1,6 +1,7 @@
 // The answer of GET /api/v1/history: the sampled series, column by column, and the fleet per model.
 
 import Foundation
+import PoolHubLive
 
 /// The history ring's samples as columns (one array per series, aligned with `timestamps`), so a plot
 /// reads a series without walking objects; latencies in seconds, null where no match was served.
@@ -33,11 +34,13 @@ struct HistoryView: Encodable {
     var series = Series()
     var models: [Model]
 
-    init(_ samples: [HistorySample], models: [FleetHistory.ModelFleet], intervalS: Double, capacity: Int, thresholdPct: Double) {
+    init(_ samples: [HistorySample], models: [(model: String, summary: ModelSummary)], intervalS: Double, capacity: Int, thresholdPct: Double) {
         self.intervalS = intervalS
         self.capacity = capacity
         capacityAlertThresholdPct = thresholdPct
-        self.models = models.map { Model(model: $0.model, miners: $0.miners, online: $0.online, slotsTotal: $0.slotsTotal, slotsUsed: $0.slotsUsed) }
+        self.models = models.map { model, counts in
+            Model(model: model, miners: counts.miners, online: counts.online, slotsTotal: counts.totalSlots, slotsUsed: counts.usedSlots)
+        }
         for s in samples {
             timestamps.append(s.time)
             series.minersTotal.append(s.minersTotal)
